@@ -1,0 +1,6 @@
+/* veritor public C API: one header per layer; this one includes them all. */
+#ifndef VERITOR_H
+#define VERITOR_H
+#include "veritor/base.h"
+#include "veritor/tensor.h"
+#endif
