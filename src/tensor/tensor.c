@@ -34,6 +34,11 @@ vt_status vt_shape_size(vt_dtype t, int rank, const int64_t *dims, uint64_t max_
 static vt_tensor *alloc_tensor(vt_dtype t, int rank, const int64_t *dims, uint64_t max_bytes, bool zero, vt_error *err) {
     size_t nelem, nbytes;
     if (vt_shape_size(t, rank, dims, max_bytes, &nelem, &nbytes, err) != VT_OK) return NULL;
+    /* Rounding up to the alignment below must not wrap (possible when max_bytes is UINT64_MAX). */
+    if (nbytes > SIZE_MAX - 63) {
+        vt_error_set(err, VT_ELIMIT, "tensor of %zu bytes is too large to allocate", nbytes);
+        return NULL;
+    }
     vt_tensor *x = calloc(1, sizeof *x);
     if (!x) {
         vt_error_set(err, VT_ENOMEM, "out of memory");
