@@ -84,6 +84,52 @@ static void bench_compare(void) {
     free(a), free(b), free(sa), free(sb);
 }
 
+/* Gradient fingerprint of a long vector fed in 1 MiB pieces (the vector itself is never held
+ * in memory): elements per second and peak RSS, against a bare pass that only fills the
+ * pieces and sums them. VT_GRAD_N sets the length (default 2^26). */
+static void bench_grad_stream(void) {
+    const char *name = "lsh_grad_stream_k64";
+    if (!vt_bench_selected(name)) return;
+    const char *nv = getenv("VT_GRAD_N");
+    size_t N = nv ? (size_t)strtoull(nv, NULL, 10) : ((size_t)1 << 26), P = (size_t)1 << 18;
+    float *x = malloc(P * sizeof *x), out[64];
+    vt_lsh_params p = {vt_key_grad(vt_key_from_seed(5), 0), 64, VT_LSH_RADEMACHER};
+    vt_error err;
+    vt_lsh_stream s;
+    if (vt_lsh_stream_init(&s, &p, 0, &err)) {
+        fprintf(stderr, "%s\n", err.msg);
+        return;
+    }
+    uint32_t st = 1;
+    double sink = 0, t0 = vt_bench_now();
+    for (size_t i = 0; i < N; i += P) {
+        size_t n = N - i < P ? N - i : P;
+        for (size_t j = 0; j < n; j++) {
+            st = st * 1664525u + 1013904223u;
+            x[j] = (float)(st >> 8) * 0x1p-24f;
+        }
+        for (size_t j = 0; j < n; j++) sink += x[j];
+    }
+    double tb = vt_bench_now() - t0;
+    t0 = vt_bench_now();
+    for (size_t i = 0; i < N; i += P) {
+        size_t n = N - i < P ? N - i : P;
+        for (size_t j = 0; j < n; j++) {
+            st = st * 1664525u + 1013904223u;
+            x[j] = (float)(st >> 8) * 0x1p-24f;
+        }
+        vt_lsh_stream_update(&s, VT_F32, x, n, &err);
+    }
+    vt_lsh_stream_final(&s, out);
+    double to = vt_bench_now() - t0;
+    vt_bench_print("lsh_grad_fill_and_sum", N / tb, "elements/s");
+    vt_bench_print_ratio(name, N / to, "elements/s", tb / to, "lsh_grad_fill_and_sum");
+    printf("# %s: N %zu, peak RSS %.1f MiB (block 4096 columns, pieces of %zu elements)%s\n", name, N,
+           vt_bench_peak_rss() / 1048576.0, P, sink + out[0] == 0.5 ? " " : "");
+    vt_lsh_stream_free(&s);
+    free(x);
+}
+
 static void bench_fpr(size_t d, size_t trials) {
     char name[64];
     snprintf(name, sizeof name, "lsh_fpr_d%zu_k64_nominal1e-3", d);
@@ -127,6 +173,7 @@ static void bench_fpr(size_t d, size_t trials) {
 int main(void) {
     bench_project();
     bench_compare();
+    bench_grad_stream();
     const char *tv = getenv("VT_LSH_TRIALS");
     size_t trials = tv ? (size_t)strtoull(tv, NULL, 10) : 1000000;
     size_t ds[4] = {64, 256, 768, 4096};

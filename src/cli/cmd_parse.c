@@ -76,8 +76,9 @@ static void print_module(const char *file, size_t part, size_t nparts, const vt_
             vt_type_print(&b, f->result_types[k]);
         }
         vt_buf_puts(&b, ")");
-        printf("  %s@%s%s: %s, %zu ops\n", f->visibility ? f->visibility : "", f->visibility ? " " : "", f->name, vt_buf_cstr(&b),
-               count_ops(f->body));
+        size_t nops = count_ops(f->body);
+        printf("  %s%s@%s: %s, %zu op%s\n", f->visibility ? f->visibility : "", f->visibility ? " " : "", f->name, vt_buf_cstr(&b), nops,
+               nops == 1 ? "" : "s");
         vt_buf_free(&b);
     }
 }

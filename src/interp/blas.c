@@ -406,6 +406,9 @@ vt_status vt_gemm(const vt_gemm_desc *g, int threads, vt_error *err) {
     size_t ntasks;
     if (!vt_mul_size(g->batch, pl.nblk, &ntasks))
         return vt_error_set(err, VT_ELIMIT, "gemm: %zu batches x %zu blocks is too many tasks", g->batch, pl.nblk);
-    vt_parallel_for(threads, ntasks, gemm_task, &pl);
+    /* threads only change who computes which block, so small jobs simply skip the spawn */
+    uint64_t total;
+    if (!vt_mul_u64(macs, g->batch, &total)) total = UINT64_MAX;
+    vt_parallel_for(total < ((uint64_t)1 << 22) ? 1 : threads, ntasks, gemm_task, &pl);
     return VT_OK;
 }

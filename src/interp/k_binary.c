@@ -7,6 +7,16 @@
 #include <math.h>
 #include <string.h>
 
+#ifndef CMPLX /* glibc's <complex.h> defines it only for GCC: build it through the layout C11 fixes */
+static inline double _Complex vt_cmplx(double re, double im) {
+    union { double _Complex z; double p[2]; } u;
+    u.p[0] = re;
+    u.p[1] = im;
+    return u.z;
+}
+#define CMPLX(x, y) vt_cmplx((x), (y))
+#endif
+
 static const char *const bin_names[VT_BIN_COUNT] = {
 #define VT_X(e, n) n,
     VT_BINARY_OPS(VT_X)

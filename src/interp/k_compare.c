@@ -60,22 +60,22 @@ static inline int64_t total_key(uint64_t v, unsigned w, bool has_sign) {
     return (v & sign) ? -mag - 1 : mag;
 }
 
+/* Direction as a 4-bit truth table over the outcome (less, equal, greater, unordered), so the
+ * loops stay branch-free with no per-element switch on the direction. */
+static const uint8_t dir_mask[6] = {0x2 /* EQ */, 0xD /* NE */, 0x6 /* GE */, 0x4 /* GT */, 0x3 /* LE */,
+                                    0x1 /* LT */};
+
 #define DEF_TOT(SUF, T)                                                                           \
     static void tot_##SUF(const vt_k_op *k, const void *const *in, void *out, size_t n) {         \
         const T *a = in[0], *b = in[1];                                                           \
         uint8_t *o = out;                                                                         \
         unsigned w = k->bits;                                                                     \
         bool sg = vt_float_format_of(k->in_t[0])->has_sign;                                       \
-        int dir = k->aux;                                                                         \
+        unsigned mask = dir_mask[k->aux];                                                         \
         for (size_t i = 0; i < n; i++) {                                                          \
             int64_t x = total_key(a[i], w, sg), y = total_key(b[i], w, sg);                       \
             int c = (x > y) - (x < y);                                                            \
-            o[i] = (uint8_t)(dir == VT_CMP_EQ   ? c == 0                                          \
-                             : dir == VT_CMP_NE ? c != 0                                          \
-                             : dir == VT_CMP_GE ? c >= 0                                          \
-                             : dir == VT_CMP_GT ? c > 0                                           \
-                             : dir == VT_CMP_LE ? c <= 0                                          \
-                                                : c < 0);                                         \
+            o[i] = (uint8_t)((mask >> (c + 1)) & 1u);                                             \
         }                                                                                         \
     }
 DEF_TOT(u8, uint8_t)
@@ -84,24 +84,17 @@ DEF_TOT(u32, uint32_t)
 DEF_TOT(u64, uint64_t)
 #undef DEF_TOT
 
-/* complex: EQ/NE component-wise; orderings lexicographic on (real, imag), NaN unordered */
+/* complex: lexicographic on (real, imag); a NaN where the decision falls is unordered (only NE
+ * is true), so EQ/NE come out component-wise */
 #define DEF_CCMP(SUF, T)                                                                          \
     static void ccmp_##SUF(const vt_k_op *k, const void *const *in, void *out, size_t n) {        \
         const T *a = in[0], *b = in[1];                                                           \
         uint8_t *o = out;                                                                         \
-        int dir = k->aux;                                                                         \
+        unsigned mask = dir_mask[k->aux];                                                         \
         for (size_t i = 0; i < n; i++) {                                                          \
             T ar = a[2 * i], ai = a[2 * i + 1], br = b[2 * i], bi = b[2 * i + 1];                 \
-            bool r;                                                                               \
-            switch (dir) {                                                                        \
-            case VT_CMP_EQ: r = ar == br && ai == bi; break;                                      \
-            case VT_CMP_NE: r = ar != br || ai != bi; break;                                      \
-            case VT_CMP_GE: r = ar > br || (ar == br && ai >= bi); break;                         \
-            case VT_CMP_GT: r = ar > br || (ar == br && ai > bi); break;                          \
-            case VT_CMP_LE: r = ar < br || (ar == br && ai <= bi); break;                         \
-            default: r = ar < br || (ar == br && ai < bi); break;                                 \
-            }                                                                                     \
-            o[i] = (uint8_t)r;                                                                    \
+            int idx = ar < br ? 0 : ar > br ? 2 : ar != br ? 3 : ai < bi ? 0 : ai > bi ? 2 : ai == bi ? 1 : 3; \
+            o[i] = (uint8_t)((mask >> idx) & 1u);                                                 \
         }                                                                                         \
     }
 DEF_CCMP(c64, float)

@@ -212,7 +212,8 @@ vt_status vt_k_convolution(vt_kctx *kc, const vt_tensor *lhs, const vt_tensor *r
     if (j.rows > j.npos) j.rows = j.npos;
     j.nchunks = (j.npos + j.rows - 1) / j.rows;
     atomic_init(&j.failed, 0);
-    vt_parallel_for(kc && kc->threads > 0 ? kc->threads : 1, (size_t)j.Nout * (size_t)j.ng * j.nchunks, conv_task, &j);
+    int threads = kc && kc->threads > 0 && macs >= ((uint64_t)1 << 22) ? kc->threads : 1; /* never changes results */
+    vt_parallel_for(threads, (size_t)j.Nout * (size_t)j.ng * j.nchunks, conv_task, &j);
     if (atomic_load(&j.failed)) {
         s = vt_error_set(err, VT_ENOMEM, "convolution: out of memory for patch matrices");
         goto out;

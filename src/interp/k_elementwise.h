@@ -18,7 +18,8 @@
     /* chlo */                                                                                   \
     X(ACOS, "acos") X(ACOSH, "acosh") X(ASIN, "asin") X(ASINH, "asinh") X(ATAN, "atan")          \
     X(ATANH, "atanh") X(COSH, "cosh") X(SINH, "sinh") X(ERF, "erf") X(ERFC, "erfc")              \
-    X(LGAMMA, "lgamma") X(DIGAMMA, "digamma") X(ERF_INV, "erf_inv")
+    X(LGAMMA, "lgamma") X(DIGAMMA, "digamma") X(ERF_INV, "erf_inv")   \
+    X(BESSEL_I1E, "bessel_i1e")
 
 #define VT_BINARY_OPS(X)                                                                         \
     X(ADD, "add") X(SUB, "subtract") X(MUL, "multiply") X(DIV, "divide") X(REM, "remainder")     \
@@ -133,5 +134,6 @@ bool vt_k_is_narrow_float(vt_dtype t);
 void vt_k_wrap_subbyte(uint8_t *p, size_t n, unsigned bits, bool is_signed);
 double vt_k_digamma(double x);
 double vt_k_erf_inv(double x);
+double vt_k_bessel_i1e(double x); /* I1(x) exp(-|x|) */
 
 #endif

@@ -243,3 +243,30 @@ double vt_k_erf_inv(double x) {
     }
     return x < 0 ? -y : y;
 }
+
+double vt_k_bessel_i1e(double x) {
+    if (isnan(x)) return x;
+    double ax = fabs(x), r;
+    if (isinf(ax)) return copysign(0.0, x);
+    if (x == 0) return x;
+    if (ax <= 30.0) {
+        /* I1(x) = sum (x/2)^(2k+1) / (k! (k+1)!): positive terms, no cancellation */
+        double h = 0.5 * ax, q = h * h, t = h, s = h;
+        for (int k = 1; k < 200 && t > s * 1e-18; k++) {
+            t *= q / ((double)k * (double)(k + 1));
+            s += t;
+        }
+        r = s * exp(-ax);
+    } else {
+        /* Hankel's asymptotic series: 1/sqrt(2 pi x) sum (-1)^k prod (4 - (2j-1)^2) / (k! (8x)^k) */
+        double s = 1.0, t = 1.0;
+        for (int k = 1; k < 60; k++) {
+            double m = 2.0 * k - 1.0;
+            t *= -(4.0 - m * m) / ((double)k * 8.0 * ax);
+            s += t;
+            if (fabs(t) < 1e-18 * fabs(s)) break;
+        }
+        r = s / sqrt(2.0 * M_PI * ax);
+    }
+    return x < 0 ? -r : r;
+}

@@ -2,6 +2,8 @@
  * for transposed walks) and exact element loaders/storers between storage and compute types. */
 #include "interp/k_shape.h"
 
+#include "interp/k_dot.h" /* vt_k_round_to_tf32 shares round_prec */
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,7 +172,6 @@ static uint16_t f64_to_bf16(double x) {
     return f32_to_bf16((float)round_prec(x, 7, -126, 127)); /* exact in f32, so no second rounding */
 }
 
-double vt_k_round_to_tf32(double x); /* declared in k_dot.h; shares round_prec */
 double vt_k_round_to_tf32(double x) { return round_prec(x, 10, -126, 127); }
 
 static bool int_type(vt_dtype t) { return vt_dtype_is_int(t) || t == VT_I1; }

@@ -7,6 +7,16 @@
 #include <math.h>
 #include <string.h>
 
+#ifndef CMPLX /* glibc's <complex.h> defines it only for GCC: build it through the layout C11 fixes */
+static inline double _Complex vt_cmplx(double re, double im) {
+    union { double _Complex z; double p[2]; } u;
+    u.p[0] = re;
+    u.p[1] = im;
+    return u.z;
+}
+#define CMPLX(x, y) vt_cmplx((x), (y))
+#endif
+
 static const char *const un_names[VT_UN_COUNT] = {
 #define VT_X(e, n) n,
     VT_UNARY_OPS(VT_X)
@@ -72,8 +82,8 @@ static inline dcplx c_cbrt(dcplx z) {
     X(ROUND_EVEN, nearbyint(x)) X(RSQRT, 1.0 / sqrt(x)) X(SIGN, sign_d(x)) X(SINE, sin(x))        \
     X(SQRT, sqrt(x)) X(TAN, tan(x)) X(TANH, tanh(x)) X(ACOS, acos(x)) X(ACOSH, acosh(x))          \
     X(ASIN, asin(x)) X(ASINH, asinh(x)) X(ATAN, atan(x)) X(ATANH, atanh(x)) X(COSH, cosh(x))      \
-    X(SINH, sinh(x)) X(ERF, erf(x)) X(ERFC, erfc(x)) X(LGAMMA, lgamma_d(x))                       \
-    X(DIGAMMA, vt_k_digamma(x)) X(ERF_INV, vt_k_erf_inv(x))
+    X(ERF, erf(x)) X(ERFC, erfc(x)) X(LGAMMA, lgamma_d(x))                       \
+    X(DIGAMMA, vt_k_digamma(x)) X(ERF_INV, vt_k_erf_inv(x)) X(BESSEL_I1E, vt_k_bessel_i1e(x))
 
 #define DEF_UNF(OP, EXPR)                                                                         \
     static void unf32_##OP(const vt_k_op *k, const void *const *in, void *out, size_t n) {        \
@@ -99,15 +109,51 @@ static inline dcplx c_cbrt(dcplx z) {
 UNF_OPS(DEF_UNF)
 #undef DEF_UNF
 
+/* chlo.sinh as CHLO's decomposition computes it, in the element's own precision:
+ * |x| < 1: (e + e / (e + 1)) / 2 with e = expm1(x); else exp(x + log 1/2) - exp(-x + log 1/2).
+ * For f32 this is several ULP from the exact sinh at large |x|, and it is what JAX/XLA produce
+ * (the conformance suite's expected values are these, beyond its 1e-3 tolerance otherwise). */
+static void unf32_SINH(const vt_k_op *k, const void *const *in, void *out, size_t n) {
+    (void)k;
+    const float *a = in[0];
+    float *o = out;
+    const float lh = (float)-M_LN2;
+    for (size_t i = 0; i < n; i++) {
+        float x = a[i];
+        if (fabsf(x) < 1.0f) {
+            float e = (float)expm1((double)x);
+            o[i] = 0.5f * (e + e / (e + 1.0f));
+        } else {
+            o[i] = (float)exp((double)(x + lh)) - (float)exp((double)(-x + lh));
+        }
+    }
+}
+static void unf64_SINH(const vt_k_op *k, const void *const *in, void *out, size_t n) {
+    (void)k;
+    const double *a = in[0];
+    double *o = out;
+    for (size_t i = 0; i < n; i++) {
+        double x = a[i];
+        if (fabs(x) < 1.0) {
+            double e = expm1(x);
+            o[i] = 0.5 * (e + e / (e + 1.0));
+        } else {
+            o[i] = exp(x - M_LN2) - exp(-x - M_LN2);
+        }
+    }
+}
+
 static const vt_k_core_fn unf32[VT_UN_COUNT] = {
 #define ENT(OP, EXPR) [VT_UN_##OP] = unf32_##OP,
     UNF_OPS(ENT)
 #undef ENT
+    [VT_UN_SINH] = unf32_SINH,
 };
 static const vt_k_core_fn unf64[VT_UN_COUNT] = {
 #define ENT(OP, EXPR) [VT_UN_##OP] = unf64_##OP,
     UNF_OPS(ENT)
 #undef ENT
+    [VT_UN_SINH] = unf64_SINH,
 };
 
 static void isfin_f32(const vt_k_op *k, const void *const *in, void *out, size_t n) {

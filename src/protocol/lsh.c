@@ -33,17 +33,31 @@ void vt_lsh_matrix_block(const vt_lsh_params *p, uint64_t col0, size_t ncols, fl
         }
         return;
     }
-    uint32_t words[VT_LSH_MAX_K];
-    uint64_t end = col0 + ncols;
-    for (uint64_t g = col0 / 32; g * 32 < end; g++) {
-        /* Word (g, j) carries columns 32g .. 32g+31 of row j, lowest bit first. */
-        vt_rand_bits32(p->key, g * k, k, words);
-        uint64_t c0 = g * 32 < col0 ? col0 : g * 32;
-        uint64_t c1 = g * 32 + 32 < end ? g * 32 + 32 : end;
+    /* Words for groups g0 .. g0+G-1 are one contiguous run of the stream (word (g, j) is
+     * element g*k + j), generated together; then each row is written sequentially, which keeps
+     * the writes out of the cache-set conflicts a column-wise fill has at large ld. */
+    enum { WORDS = 16384 };
+    uint32_t words[WORDS];
+    const uint64_t end = col0 + ncols;
+    const uint64_t gmax = WORDS / k > 0 ? WORDS / k : 1;
+    for (uint64_t g0 = col0 / 32; g0 * 32 < end; g0 += gmax) {
+        uint64_t g1 = g0 + gmax;
+        if (g1 * 32 > end) g1 = (end + 31) / 32;
+        vt_rand_bits32(p->key, g0 * k, (size_t)((g1 - g0) * k), words);
         for (uint32_t j = 0; j < k; j++) {
             float *row = out + (size_t)j * ld;
-            uint32_t w = words[j];
-            for (uint64_t c = c0; c < c1; c++) row[c - col0] = ((w >> (c % 32)) & 1u) ? -1.0f : 1.0f;
+            for (uint64_t g = g0; g < g1; g++) {
+                uint64_t c0 = g * 32 < col0 ? col0 : g * 32;
+                uint64_t c1 = g * 32 + 32 < end ? g * 32 + 32 : end;
+                /* Branch-free: the bit becomes the sign bit of 1.0f (random bits would defeat
+                 * any branch predictor). */
+                uint32_t w = words[(g - g0) * k + j] >> (c0 % 32);
+                float *dst = row + (c0 - col0);
+                for (unsigned c = 0; c < (unsigned)(c1 - c0); c++) {
+                    uint32_t fb = 0x3F800000u | ((w >> c) & 1u) << 31;
+                    memcpy(&dst[c], &fb, sizeof fb);
+                }
+            }
         }
     }
 }

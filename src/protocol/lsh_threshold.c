@@ -20,6 +20,9 @@ vt_status vt_lsh_spectrum_compute(const vt_lsh_params *p, uint64_t d, vt_lsh_spe
     vt_status st = vt_lsh_check(p, d, err);
     if (st) return st;
     if (d == 0) return vt_error_set(err, VT_EINPUT, "lsh spectrum: d must be positive");
+    if ((double)p->k * p->k * (double)d > 0x1p40)
+        return vt_error_set(err, VT_ELIMIT, "lsh spectrum: k^2 d = %u^2 x %llu exceeds 2^40 operations", p->k,
+                            (unsigned long long)d);
     const int k = (int)p->k;
     double *g = calloc((size_t)k * k, sizeof *g);
     double *w = calloc((size_t)k, sizeof *w);

@@ -79,11 +79,8 @@ static cgf eval_cgf(const double *val, const double *prob, const support *sup, s
 static double norm_sf(double x) { return 0.5 * erfc(x / M_SQRT2); }
 
 /* Lugannani-Rice: P(S >= x) ~ 1 - Phi(w) + phi(w) (1/u - 1/w). */
-static void saddlepoint(const double *val, const double *prob, const support *sup, size_t n, double x, double smin,
-                        double smax, double mean, double var, double *p_low, double *p_high) {
-    if (x <= smin) {
-        *p_low = 0; /* only the minimum itself: handled below */
-    }
+static void saddlepoint(const double *val, const double *prob, const support *sup, size_t n, double x, double mean,
+                        double var, double *p_low, double *p_high) {
     double sd = sqrt(var);
     if (var <= 0 || fabs(x - mean) < 1e-6 * sd) {
         *p_low = *p_high = 0.5;
@@ -123,7 +120,7 @@ static void saddlepoint(const double *val, const double *prob, const support *su
     double w = (th > 0 ? 1 : -1) * sqrt(r > 0 ? 2 * r : 0);
     double u = th * sqrt(k.K2);
     double ph;
-    if (fabs(w) < 1e-8 || u == 0 || x >= smax || x <= smin) {
+    if (fabs(w) < 1e-8 || u == 0) {
         ph = norm_sf((x - mean) / sd);
     } else {
         double phi = exp(-0.5 * w * w) / sqrt(2 * M_PI);
@@ -195,7 +192,7 @@ vt_status vt_sampling_test(const float *logits, size_t n, size_t V, const int32_
         st = vt_error_set(err, VT_ENOMEM, "sampling test: out of memory for vocabulary %zu", V);
         goto done;
     }
-    double obs = 0, mean = 0, var = 0, smin = 0, smax = 0;
+    double obs = 0, mean = 0, var = 0, smin = 0, smax = 0, lmin = 0, lmax = 0;
     size_t prod = 1;
     bool prod_ok = true;
     for (size_t t = 0; t < n; t++) {
@@ -236,6 +233,15 @@ vt_status vt_sampling_test(const float *logits, size_t n, size_t V, const int32_
             mxv = s > mxv ? s : mxv;
         }
         sup[t].len = used - sup[t].off;
+        /* Probability of the smallest and the largest surprisal at this position: their
+         * products are the exact tails when the observed total is an extreme. */
+        double pmn = 0, pmx = 0;
+        for (size_t v = sup[t].off; v < used; v++) {
+            if (val[v] == mn) pmn += prob[v];
+            if (val[v] == mxv) pmx += prob[v];
+        }
+        lmin += log(pmn);
+        lmax += log(pmx);
         mean += h;
         var += h2 - h * h > 0 ? h2 - h * h : 0;
         smin += mn;
@@ -259,7 +265,16 @@ vt_status vt_sampling_test(const float *logits, size_t n, size_t V, const int32_
         if ((st = exact_tails(val, prob, sup, n, prod, obs, &res->p_low, &res->p_high, err))) goto done;
     } else {
         res->method = VT_SAMPLING_SADDLEPOINT;
-        saddlepoint(val, prob, sup, n, obs, smin, smax, mean, var, &res->p_low, &res->p_high);
+        double tol = 1e-12 * (1 + fabs(obs));
+        if (obs <= smin + tol) { /* every token had the least surprisal (e.g. argmax injection) */
+            res->p_low = exp(lmin);
+            res->p_high = 1;
+        } else if (obs >= smax - tol) {
+            res->p_low = 1;
+            res->p_high = exp(lmax);
+        } else {
+            saddlepoint(val, prob, sup, n, obs, mean, var, &res->p_low, &res->p_high);
+        }
     }
     double pv = 2 * (res->p_low < res->p_high ? res->p_low : res->p_high);
     res->p_value = pv > 1 ? 1 : pv;

@@ -4,6 +4,7 @@
 #include "store/store_internal.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,11 +15,16 @@
 struct vt_store_tensor_writer {
     vt_store *s;
     vt_store_tensor_meta m;
-    uint8_t *buf;       /* BATCH_CHUNKS * VT_CHUNK_SIZE */
-    size_t buf_len;
+    /* Two batches: while one is hashed (other threads), the previous one is inserted, so that
+     * hashing and SQLite overlap. */
+    uint8_t *buf[2];    /* BATCH_CHUNKS * VT_CHUNK_SIZE each */
+    size_t buf_len[2];
+    int cur;            /* the batch being filled */
+    bool pending;       /* buf[1 - cur] is hashed and waits to be inserted */
+    uint64_t pending_first;
     uint64_t received;
     vt_hash256 *chunks; /* all chunk hashes (32 bytes per 4 MiB) */
-    uint64_t nchunks_done;
+    uint64_t nchunks_hashed;
 };
 
 char *vt_shape_json(int rank, const int64_t *dims) {
@@ -32,6 +38,13 @@ char *vt_shape_json(int rank, const int64_t *dims) {
         return NULL;
     }
     return b.data;
+}
+
+static void writer_free(vt_store_tensor_writer *w) {
+    free(w->buf[0]);
+    free(w->buf[1]);
+    free(w->chunks);
+    free(w);
 }
 
 vt_status vt_tensor_meta_from_row(const char *hex, const char *dtype, const char *shape, int64_t nbytes,
@@ -90,40 +103,87 @@ vt_status vt_store_tensor_write_begin(vt_store *s, vt_dtype dtype, int rank, con
     w->m.nbytes = nb;
     w->m.nchunks = nb / VT_CHUNK_SIZE + (nb % VT_CHUNK_SIZE != 0);
     size_t bufsize = nb < (uint64_t)BATCH_CHUNKS * VT_CHUNK_SIZE ? nb : (size_t)BATCH_CHUNKS * VT_CHUNK_SIZE;
-    w->buf = malloc(bufsize ? bufsize : 1);
+    w->buf[0] = malloc(bufsize ? bufsize : 1);
+    /* A tensor that fits one batch never needs the second buffer. */
+    w->buf[1] = nb > bufsize ? malloc(bufsize) : NULL;
     w->chunks = malloc((w->m.nchunks ? w->m.nchunks : 1) * sizeof *w->chunks);
-    if (!w->buf || !w->chunks) {
+    if (!w->buf[0] || (nb > bufsize && !w->buf[1]) || !w->chunks) {
         unsigned long long nchunks = (unsigned long long)w->m.nchunks;
-        free(w->buf);
-        free(w->chunks);
-        free(w);
+        writer_free(w);
         return vt_error_set(err, VT_ENOMEM, "put tensor: out of memory for %llu chunks", nchunks);
     }
     st = vt_tx_begin(s, err);
     if (st) {
-        free(w->buf);
-        free(w->chunks);
-        free(w);
+        writer_free(w);
         return st;
     }
     *out = w;
     return VT_OK;
 }
 
-static vt_status flush_batch(vt_store_tensor_writer *w, vt_error *err) {
-    if (!w->buf_len) return VT_OK;
-    size_t n = w->buf_len / VT_CHUNK_SIZE + (w->buf_len % VT_CHUNK_SIZE != 0);
-    vt_hash256 *h = w->chunks + w->nchunks_done;
-    vt_chunk_hashes(w->buf, w->buf_len, w->s->threads, (uint8_t(*)[VT_SHA256_LEN])h);
+typedef struct hash_job {
+    const uint8_t *data;
+    size_t len;
+    int threads;
+    vt_hash256 *out;
+} hash_job;
+
+static void *hash_worker(void *arg) {
+    hash_job *j = arg;
+    vt_chunk_hashes(j->data, j->len, j->threads, (uint8_t(*)[VT_SHA256_LEN])j->out);
+    return NULL;
+}
+
+static size_t chunks_in(size_t len) { return len / VT_CHUNK_SIZE + (len % VT_CHUNK_SIZE != 0); }
+
+/* Inserts the hashed batch b whose first chunk is number first. */
+static vt_status insert_batch(vt_store_tensor_writer *w, int b, uint64_t first, vt_error *err) {
+    size_t len = w->buf_len[b], n = chunks_in(len);
     for (size_t i = 0; i < n; i++) {
         size_t off = i * VT_CHUNK_SIZE;
-        size_t len = w->buf_len - off < VT_CHUNK_SIZE ? w->buf_len - off : VT_CHUNK_SIZE;
-        vt_status st = vt_object_put_hashed(w->s, &h[i], w->buf + off, len, err);
+        size_t k = len - off < VT_CHUNK_SIZE ? len - off : VT_CHUNK_SIZE;
+        vt_status st = vt_object_put_hashed(w->s, &w->chunks[first + i], w->buf[b] + off, k, err);
         if (st) return st;
     }
-    w->nchunks_done += n;
-    w->buf_len = 0;
+    w->buf_len[b] = 0;
     return VT_OK;
+}
+
+/* The current batch is full (or the last one): hash it while the pending one is inserted. */
+static vt_status flush_batch(vt_store_tensor_writer *w, vt_error *err) {
+    int c = w->cur;
+    size_t len = w->buf_len[c];
+    if (!len) return VT_OK;
+    hash_job job = {w->buf[c], len, w->s->threads, w->chunks + w->nchunks_hashed};
+    pthread_t tid;
+    bool threaded = w->pending && pthread_create(&tid, NULL, hash_worker, &job) == 0;
+    vt_status st = VT_OK;
+    if (!threaded) hash_worker(&job);
+    if (w->pending) {
+        st = insert_batch(w, 1 - c, w->pending_first, err);
+        w->pending = false;
+    }
+    if (threaded) pthread_join(tid, NULL);
+    if (st) return st;
+    w->pending = true;
+    w->pending_first = w->nchunks_hashed;
+    w->nchunks_hashed += chunks_in(len);
+    if (!w->buf[1]) { /* one buffer: insert right away */
+        w->pending = false;
+        return insert_batch(w, c, w->pending_first, err);
+    }
+    w->cur = 1 - c;
+    return VT_OK;
+}
+
+/* Inserts whatever is still waiting. */
+static vt_status drain(vt_store_tensor_writer *w, vt_error *err) {
+    vt_status st = flush_batch(w, err);
+    if (!st && w->pending) {
+        st = insert_batch(w, 1 - w->cur, w->pending_first, err);
+        w->pending = false;
+    }
+    return st;
 }
 
 vt_status vt_store_tensor_write(vt_store_tensor_writer *w, const void *data, size_t n, vt_error *err) {
@@ -134,24 +194,18 @@ vt_status vt_store_tensor_write(vt_store_tensor_writer *w, const void *data, siz
                                                                       : (size_t)BATCH_CHUNKS * VT_CHUNK_SIZE;
     const uint8_t *p = data;
     while (n) {
-        size_t k = cap - w->buf_len < n ? cap - w->buf_len : n;
-        memcpy(w->buf + w->buf_len, p, k);
-        w->buf_len += k;
+        size_t k = cap - w->buf_len[w->cur] < n ? cap - w->buf_len[w->cur] : n;
+        memcpy(w->buf[w->cur] + w->buf_len[w->cur], p, k);
+        w->buf_len[w->cur] += k;
         w->received += k;
         p += k;
         n -= k;
-        if (w->buf_len == cap) {
+        if (w->buf_len[w->cur] == cap) {
             vt_status st = flush_batch(w, err);
             if (st) return st;
         }
     }
     return VT_OK;
-}
-
-static void writer_free(vt_store_tensor_writer *w) {
-    free(w->buf);
-    free(w->chunks);
-    free(w);
 }
 
 void vt_store_tensor_write_abort(vt_store_tensor_writer *w) {
@@ -167,7 +221,7 @@ vt_status vt_store_tensor_write_end(vt_store_tensor_writer *w, vt_hash256 *id, v
     if (w->received != w->m.nbytes)
         st = vt_error_set(err, VT_EINPUT, "put tensor: %llu of %llu bytes written",
                           (unsigned long long)w->received, (unsigned long long)w->m.nbytes);
-    if (!st) st = flush_batch(w, err);
+    if (!st) st = drain(w, err);
     char hex[65], now[40];
     if (!st) {
         vt_content_id_from_chunks(w->m.dtype, w->m.rank, w->m.dims, (const uint8_t(*)[VT_SHA256_LEN])w->chunks,

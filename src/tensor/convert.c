@@ -459,6 +459,63 @@ static inline uint64_t bf16_to_f64(uint16_t h) { return f32_to_f64(bf16_to_f32(h
 UNARY_LOOP(k_f16_f64, 2, ld16, 8, st64, f16_to_f64)
 UNARY_LOOP(k_bf16_f64, 2, ld16, 8, st64, bf16_to_f64)
 
+/* f32 -> a small float format (E exponent bits, M mantissa bits, bias B, flavour FL): the same
+ * scheme as f32_to_f16, with the flavour's overflow, NaN and zero rules applied by masks. Every
+ * format but f8E8M0FNU (no significand, no zero) has one. */
+#define F32_TO_SMALL(NAME, E, M, B, FL)                                                            \
+    static inline uint8_t NAME(uint32_t w) {                                                       \
+        const uint32_t sbit = 1u << ((E) + (M)), man = (1u << (M)) - 1;                            \
+        const uint32_t expm = ((1u << (E)) - 1) << (M);                                            \
+        const uint32_t maxf = (FL) == FL_IEEE ? expm - 1 : (FL) == FL_FN ? expm + man - 1 : expm + man; \
+        uint32_t a = w & 0x7FFFFFFFu, s = (0u - (w >> 31)) & sbit;                                 \
+        uint32_t n = a - ((uint32_t)(127 - (B)) << 23);                                            \
+        n = (n + (1u << (22 - (M))) - 1 + ((n >> (23 - (M))) & 1u)) >> (23 - (M));                \
+        float r = f32_of(a) * f32_of((uint32_t)(127 + (B) - 1 + (M)) << 23);                      \
+        uint32_t sub = bits_of_f32(r + 0x1p23f) - 0x4B000000u;                                     \
+        uint32_t mag = sel32(a >= ((uint32_t)(127 + 1 - (B)) << 23), n, sub);                      \
+        uint32_t fin = (FL) == FL_FNUZ ? sel32(mag == 0, 0, s | mag) : s | mag;                    \
+        uint32_t big = (FL) == FL_IEEE ? s | expm : (FL) == FL_FN ? s | expm | man                 \
+                     : (FL) == FL_FNUZ ? sbit : s | maxf;                                          \
+        uint32_t nan = (FL) == FL_IEEE ? s | expm | (1u << ((M) - 1)) | ((a >> (23 - (M))) & man)  \
+                     : (FL) == FL_FN ? s | expm | man : (FL) == FL_FNUZ ? sbit : s ^ sbit;         \
+        return (uint8_t)sel32(a > 0x7F800000u, nan, sel32(mag > maxf, big, fin));                 \
+    }
+F32_TO_SMALL(f32_to_f4e2m1fn, 2, 1, 1, FL_FINITE)
+F32_TO_SMALL(f32_to_f6e2m3fn, 2, 3, 1, FL_FINITE)
+F32_TO_SMALL(f32_to_f6e3m2fn, 3, 2, 3, FL_FINITE)
+F32_TO_SMALL(f32_to_f8e3m4, 3, 4, 3, FL_IEEE)
+F32_TO_SMALL(f32_to_f8e4m3, 4, 3, 7, FL_IEEE)
+F32_TO_SMALL(f32_to_f8e4m3fn, 4, 3, 7, FL_FN)
+F32_TO_SMALL(f32_to_f8e4m3fnuz, 4, 3, 8, FL_FNUZ)
+F32_TO_SMALL(f32_to_f8e4m3b11fnuz, 4, 3, 11, FL_FNUZ)
+F32_TO_SMALL(f32_to_f8e5m2, 5, 2, 15, FL_IEEE)
+F32_TO_SMALL(f32_to_f8e5m2fnuz, 5, 2, 16, FL_FNUZ)
+#undef F32_TO_SMALL
+static inline void st8(unsigned char *p, uint8_t v) { p[0] = v; }
+UNARY_LOOP(k_f32_f4e2m1fn, 4, ld32, 1, st8, f32_to_f4e2m1fn)
+UNARY_LOOP(k_f32_f6e2m3fn, 4, ld32, 1, st8, f32_to_f6e2m3fn)
+UNARY_LOOP(k_f32_f6e3m2fn, 4, ld32, 1, st8, f32_to_f6e3m2fn)
+UNARY_LOOP(k_f32_f8e3m4, 4, ld32, 1, st8, f32_to_f8e3m4)
+UNARY_LOOP(k_f32_f8e4m3, 4, ld32, 1, st8, f32_to_f8e4m3)
+UNARY_LOOP(k_f32_f8e4m3fn, 4, ld32, 1, st8, f32_to_f8e4m3fn)
+UNARY_LOOP(k_f32_f8e4m3fnuz, 4, ld32, 1, st8, f32_to_f8e4m3fnuz)
+UNARY_LOOP(k_f32_f8e4m3b11fnuz, 4, ld32, 1, st8, f32_to_f8e4m3b11fnuz)
+UNARY_LOOP(k_f32_f8e5m2, 4, ld32, 1, st8, f32_to_f8e5m2)
+UNARY_LOOP(k_f32_f8e5m2fnuz, 4, ld32, 1, st8, f32_to_f8e5m2fnuz)
+
+/* bf16 and f16 widen to f32 exactly, so going through f32 in blocks still rounds once. */
+#define VIA_F32(NAME, SW, WIDEN, NARROW, DW)                                                       \
+    static void NAME(const unsigned char *s, unsigned char *d, size_t n) {                        \
+        _Alignas(64) unsigned char buf[4096];                                                      \
+        for (size_t i = 0; i < n; i += 1024) {                                                     \
+            size_t k = n - i < 1024 ? n - i : 1024;                                                \
+            WIDEN(s + i * (SW), buf, k);                                                           \
+            NARROW(buf, d + i * (DW), k);                                                          \
+        }                                                                                          \
+    }
+VIA_F32(k_bf16_f16, 2, k_bf16_f32, k_f32_f16, 2)
+VIA_F32(k_f16_bf16, 2, k_f16_f32, k_f32_bf16, 2)
+
 /* Complex <-> real of the same part type, and complex <-> complex (both parts). */
 static void k_c64_f32(const unsigned char *s, unsigned char *d, size_t n) {
     for (size_t i = 0; i < n; i++) memcpy(d + 4 * i, s + 8 * i, 4);
@@ -592,6 +649,18 @@ static kernel_fn fast_kernel(vt_dtype st, vt_dtype dt) {
     case PAIR(VT_F64, VT_C128): return k_f64_c128;
     case PAIR(VT_C64, VT_C128): return k_c64_c128;
     case PAIR(VT_C128, VT_C64): return k_c128_c64;
+    case PAIR(VT_BF16, VT_F16): return k_bf16_f16;
+    case PAIR(VT_F16, VT_BF16): return k_f16_bf16;
+    case PAIR(VT_F32, VT_F4E2M1FN): return k_f32_f4e2m1fn;
+    case PAIR(VT_F32, VT_F6E2M3FN): return k_f32_f6e2m3fn;
+    case PAIR(VT_F32, VT_F6E3M2FN): return k_f32_f6e3m2fn;
+    case PAIR(VT_F32, VT_F8E3M4): return k_f32_f8e3m4;
+    case PAIR(VT_F32, VT_F8E4M3): return k_f32_f8e4m3;
+    case PAIR(VT_F32, VT_F8E4M3FN): return k_f32_f8e4m3fn;
+    case PAIR(VT_F32, VT_F8E4M3FNUZ): return k_f32_f8e4m3fnuz;
+    case PAIR(VT_F32, VT_F8E4M3B11FNUZ): return k_f32_f8e4m3b11fnuz;
+    case PAIR(VT_F32, VT_F8E5M2): return k_f32_f8e5m2;
+    case PAIR(VT_F32, VT_F8E5M2FNUZ): return k_f32_f8e5m2fnuz;
     default: return NULL;
     }
 #undef PAIR
@@ -604,9 +673,11 @@ static bool valid_dtype(vt_dtype t) { return (int)t >= 0 && t < VT_DTYPE_COUNT; 
 /* Invalid dtypes convert nothing (there is no error channel; callers validate dtypes first). */
 void vt_convert(vt_dtype src_t, const void *src, vt_dtype dst_t, void *dst, size_t n) {
     if (!valid_dtype(src_t) || !valid_dtype(dst_t) || n == 0) return;
-    /* Same type, or same-width integers (two's complement wrap is the identity): a byte copy. */
-    if (src_t == dst_t || (vt_dtype_is_int(src_t) && vt_dtype_is_int(dst_t) &&
-                           vt_dtype_bits(src_t) >= 8 && vt_dtype_bits(src_t) == vt_dtype_bits(dst_t))) {
+    /* Same type, or same-width integers (two's complement wrap is the identity): a byte copy.
+     * Sub-byte types still go element by element so that the output bytes are canonical. */
+    bool same_width_ints = vt_dtype_is_int(src_t) && vt_dtype_is_int(dst_t) &&
+                           vt_dtype_bits(src_t) == vt_dtype_bits(dst_t);
+    if ((src_t == dst_t || same_width_ints) && vt_dtype_bits(src_t) >= 8) {
         memmove(dst, src, n * vt_dtype_size(src_t));
         return;
     }

@@ -170,6 +170,10 @@ TEST(pooled_and_power) {
     vt_lsh_spectrum_free(&s);
     vt_lsh_spectrum s0;
     CHECK_ERR(vt_lsh_spectrum_compute(&p, 0, &s0, &err), &err, VT_EINPUT, "d must be positive");
+    vt_lsh_params big = {vt_key_from_seed(1), 4096, VT_LSH_RADEMACHER};
+    CHECK_ERR(vt_lsh_spectrum_compute(&big, (uint64_t)1 << 20, &s0, &err), &err, VT_ELIMIT, "exceeds 2^40");
+    big.k = 0;
+    CHECK_ERR(vt_lsh_spectrum_compute(&big, 64, &s0, &err), &err, VT_EINPUT, "k = 0");
 }
 
 int main(void) {

@@ -187,6 +187,31 @@ TEST(impossible_and_match) {
     CHECK(vt_sampling_surprisal(l, N, V, tok, &c, s, &err) == VT_OK && isinf(s[3]));
 }
 
+TEST(extreme_totals_exact) {
+    /* All-argmax tokens give the smallest possible total surprisal: its lower tail is exactly
+     * the product of the argmax probabilities, whatever the method. */
+    enum { N = 30, V = 16 };
+    float l[N * V];
+    int32_t tok[N];
+    make_logits(vt_key_from_seed(61), N, V, 1.0f, l);
+    vt_sampler_config c = cfg(1, 0, 1), t0 = cfg(0, 0, 1);
+    sample_seq(l, N, V, &t0, vt_key_from_seed(1), tok);
+    double want = 0;
+    vt_sampler_ws ws;
+    vt_sampler_ws_init(&ws);
+    vt_error err;
+    for (int t = 0; t < N; t++) {
+        double lp;
+        CHECK(vt_sampler_logprob(l + t * V, V, &c, tok[t], &ws, &lp, &err) == VT_OK);
+        want += lp;
+    }
+    vt_sampler_ws_free(&ws);
+    vt_sampling_result r;
+    CHECK(vt_sampling_test(l, N, V, tok, &c, 0.01, &r, &err) == VT_OK);
+    CHECK(r.method == VT_SAMPLING_SADDLEPOINT && r.reject && r.p_high == 1);
+    CHECK_MSG(fabs(r.p_low / exp(want) - 1) < 1e-9, "p_low %g vs %g", r.p_low, exp(want));
+}
+
 TEST(bad_input) {
     float l[8] = {0};
     int32_t tok[2] = {0, 1};
@@ -214,6 +239,7 @@ int main(void) {
     RUN(attacks_rejected);
     RUN(match_catches_small_perturbation);
     RUN(impossible_and_match);
+    RUN(extreme_totals_exact);
     RUN(bad_input);
     return vt_test_finish();
 }

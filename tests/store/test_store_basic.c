@@ -98,6 +98,23 @@ TEST(tensors_multichunk_dedup_stream) {
     vt_tensor_release(back);
     vt_tensor_release(z);
     vt_tensor_release(sc);
+    /* 37 MiB through the streaming writer in odd pieces: several double-buffered batches. */
+    int64_t bd[2] = {37, 1 << 18};
+    vt_tensor *big = make_f32(2, bd, 3, 0.5f);
+    vt_hash256 bid;
+    CHECK_EQ_INT(vt_store_tensor_write_begin(s, VT_F32, 2, bd, &w, &e), VT_OK);
+    for (size_t off = 0; off < big->nbytes;) {
+        size_t k = big->nbytes - off < 3000017 ? big->nbytes - off : 3000017;
+        CHECK_EQ_INT(vt_store_tensor_write(w, (uint8_t *)big->data + off, k, &e), VT_OK);
+        off += k;
+    }
+    CHECK_EQ_INT(vt_store_tensor_write_end(w, &bid, &e), VT_OK);
+    vt_tensor_id(big, 2, want);
+    CHECK(memcmp(want, bid.b, 32) == 0);
+    CHECK_EQ_INT(vt_store_get_tensor(s, &bid, 0, &back, &e), VT_OK);
+    CHECK(back && back->nbytes == big->nbytes && memcmp(back->data, big->data, big->nbytes) == 0);
+    vt_tensor_release(back);
+    vt_tensor_release(big);
     vt_tensor_release(t);
     vt_tensor_release(t2);
     vt_store_fsck_report rep;

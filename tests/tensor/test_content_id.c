@@ -192,25 +192,28 @@ TEST(test_header_capacity) {
     CHECK_EQ_INT(vt_content_header(VT_F32, VT_MAX_RANK + 8, many, NULL, 0), 18 + 1 + 3 + 4 + 8 * VT_MAX_RANK + 16);
 }
 
-/* Past 4 GiB the chunk hashes are streamed in batches; a read-only zero mapping (no physical
- * memory) checks that the batches join up exactly as one list would. */
-TEST(test_batched_over_4g) {
-    size_t nchunks = 1025;
-    size_t n = nchunks * VT_CHUNK_SIZE;
+/* Past 1 GiB the chunk hashes are streamed in batches of 256; a read-only zero mapping (no
+ * physical memory) checks that the batches join up exactly as one list would. */
+TEST(test_batched_over_1g) {
+    size_t nchunks = 257; /* two batches; the last chunk is a 100-byte remainder */
+    size_t n = 256 * VT_CHUNK_SIZE + 100;
     void *p = mmap(NULL, n, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) {
         CHECK_MSG(0, "cannot map %zu bytes", n);
         return;
     }
-    uint8_t zero[VT_SHA256_LEN], id[VT_SHA256_LEN], want[VT_SHA256_LEN];
+    uint8_t zero[VT_SHA256_LEN], tail[VT_SHA256_LEN], id[VT_SHA256_LEN], want[VT_SHA256_LEN];
     vt_sha256(p, VT_CHUNK_SIZE, zero);
+    vt_sha256(p, 100, tail);
     uint8_t(*list)[VT_SHA256_LEN] = malloc(nchunks * VT_SHA256_LEN);
     CHECK(list != NULL);
     if (list) {
-        for (size_t i = 0; i < nchunks; i++) memcpy(list[i], zero, VT_SHA256_LEN);
+        for (size_t i = 0; i < nchunks; i++) memcpy(list[i], i + 1 < nchunks ? zero : tail, VT_SHA256_LEN);
         int64_t dims[1] = {(int64_t)n};
         vt_content_id_from_chunks(VT_U8, 1, dims, (const uint8_t(*)[VT_SHA256_LEN])list, nchunks, want);
         vt_content_id(VT_U8, 1, dims, p, n, 0, id);
+        CHECK(memcmp(id, want, VT_SHA256_LEN) == 0);
+        vt_content_id(VT_U8, 1, dims, p, n, 1, id);
         CHECK(memcmp(id, want, VT_SHA256_LEN) == 0);
         free(list);
     }
@@ -226,6 +229,6 @@ int main(void) {
     RUN(test_three_chunks);
     RUN(test_chunk_boundaries);
     RUN(test_header_capacity);
-    RUN(test_batched_over_4g);
+    RUN(test_batched_over_1g);
     return vt_test_finish();
 }
