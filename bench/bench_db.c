@@ -5,7 +5,8 @@
  *                    bytes (ratio = sha time / ingest time), plus the ingest's peak RSS
  *   db_window_query  a 1 ms time-window query over 10M events (ms per query)
  * VT_BENCH_DB_DIR picks the folder for the database files (default $TMPDIR or /tmp);
- * VT_BENCH_CHECKPOINT_MB and VT_BENCH_EVENTS shrink the runs for a quick look. */
+ * VT_BENCH_CHECKPOINT_MB and VT_BENCH_EVENTS shrink the runs for a quick look; VT_BENCH_REPS sets
+ * the repetitions (default 3, medians reported). */
 #include "bench_harness.h"
 #include "veritor/store.h"
 
@@ -16,7 +17,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#define REPS 3
+#define REPS_DEFAULT 3
+#define REPS_MAX 9
+
+static int REPS = REPS_DEFAULT; /* VT_BENCH_REPS: repetitions per figure (1..9) */
 
 static char dir[512];
 
@@ -125,7 +129,7 @@ static void bench_events(void) {
     for (int i = 0; i < 64; i++) snprintf(d.op[i], sizeof d.op[i], "@main/%d", i * 3);
     size_t batch = 10000;
     vt_store_event *buf = malloc(batch * sizeof *buf);
-    double ours[REPS], raw[REPS];
+    double ours[REPS_MAX], raw[REPS_MAX];
     for (int r = 0; r < REPS; r++) {
         raw[r] = ingest_raw(n, &d, buf, batch);
         ours[r] = ingest_ours(n, &d, buf, batch);
@@ -160,7 +164,7 @@ static void bench_checkpoint(void) {
         memcpy(buf + i, &x, 4);
     }
     /* Baseline: one SHA-256 stream over the same bytes. */
-    double tsha[REPS], ting[REPS];
+    double tsha[REPS_MAX], ting[REPS_MAX];
     vt_sha256_ctx *c = vt_sha256_new();
     uint8_t h[32];
     for (int r = 0; r < REPS; r++) {
@@ -244,6 +248,8 @@ static void bench_window(void) {
 }
 
 int main(void) {
+    const char *reps = getenv("VT_BENCH_REPS");
+    if (reps && atoi(reps) >= 1 && atoi(reps) <= REPS_MAX) REPS = atoi(reps);
     const char *d = getenv("VT_BENCH_DB_DIR");
     if (!d || !*d) d = getenv("TMPDIR");
     snprintf(dir, sizeof dir, "%s", d && *d ? d : "/tmp");

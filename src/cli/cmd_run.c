@@ -25,9 +25,9 @@ static const char help_text[] =
     "  -o, --output DIR      write result N as DIR/N.npy (DIR/N.safetensors for types numpy lacks);\n"
     "                        a file of several parts writes DIR/partK/N.*\n"
     "  --limit-bytes N       tensor bytes alive at once (default 16 GiB)\n"
-    "  --fuel N              work units: elements touched and multiply-adds (default 2^44)\n"
+    "  --fuel N              work units: elements touched and multiply-adds (default 2^42)\n"
     "  --deadline S          wall-clock seconds (default: none)\n"
-    "  --max-iterations N    while-loop iterations over the run (default 10^7)\n"
+    "  --max-iterations N    while-loop iterations over the run (default 10^6)\n"
     "  --threads N           kernel threads (default: all cores; results do not depend on it)\n"
     "  --json                print a JSON report\n"
     "\n"
@@ -76,7 +76,9 @@ static void print_part_text(const char *path, const vt_part_result *p, size_t k,
             printf("  result %zu: %s id %s\n", i, vt_tensor_type_str(p->results[i].tensor, ty, sizeof ty), vt_hash_to_hex(id).s);
         }
     } else {
-        fprintf(stderr, "veritor: %s%s: %s: %s\n", path, where, p->status == VT_ECHECK ? "check failed" : vt_status_name(p->status),
+        /* The message already names the file (and line) where it happened. */
+        (void)path;
+        fprintf(stderr, "veritor:%s %s: %s\n", where, p->status == VT_ECHECK ? "check failed" : vt_status_name(p->status),
                 p->err.msg);
     }
 }

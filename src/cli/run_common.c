@@ -85,6 +85,10 @@ static void run_part(const char *path, const vt_text_part *tp, const vt_run_conf
         vt_module_free(m);
         return;
     }
+    if (m->nfuncs == 0 && !cfg->entry) { /* an empty part: nothing to run */
+        vt_module_free(m);
+        return;
+    }
     const vt_func *f;
     if ((pr->status = vt_module_entry(m, cfg->entry, &f, err)) != VT_OK) {
         vt_module_free(m);

@@ -22,10 +22,17 @@ const vt_op_info *vt_op_info_get(vt_opcode code) {
 vt_opcode vt_opcode_from_name(const char *name, size_t n) {
     if (n == 6 && memcmp(name, "return", 6) == 0) return VT_OP_FUNC_RETURN;
     if (n == 4 && memcmp(name, "call", 4) == 0) return VT_OP_FUNC_CALL;
-    /* The table is small (~150); a linear scan on first byte keeps this table-free. */
+    /* ~150 names: compare lengths (known at compile time) and the last byte before memcmp */
+    static const unsigned char lens[VT_OP_COUNT] = {
+        0,
+#define VT_OP(id, nm, nops, nres, nreg, fl, pk) sizeof(nm) - 1,
+#include "hlo/ops.def"
+#undef VT_OP
+    };
+    if (n == 0) return VT_OP_UNKNOWN;
     for (int i = 1; i < VT_OP_COUNT; i++) {
         const char *s = op_table[i].name;
-        if (s[0] == name[0] && strlen(s) == n && memcmp(s, name, n) == 0) return (vt_opcode)i;
+        if (lens[i] == n && s[n - 1] == name[n - 1] && memcmp(s, name, n) == 0) return (vt_opcode)i;
     }
     return VT_OP_UNKNOWN;
 }

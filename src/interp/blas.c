@@ -65,63 +65,91 @@ static bool force_fail(void) {
  * correct kernel must reproduce the reference bit for bit. */
 static double tval(size_t i, unsigned salt) { return (double)((int)((i * 2654435761u + salt * 40503u) >> 7) % 9 - 4); }
 
-static vt_status selftest_case(int kind, bool ta, bool tb, int m, int n, int k, vt_error *err) {
-    size_t cplx = kind >= 2 ? 2 : 1, na = (size_t)m * k * cplx, nb = (size_t)k * n * cplx, nc = (size_t)m * n * cplx;
-    double *A = malloc(na * 8), *B = malloc(nb * 8), *R = calloc(nc, 8), *C = malloc(nc * 8);
-    float *Af = malloc(na * 4), *Bf = malloc(nb * 4), *Cf = malloc(nc * 4);
+/* One size: the exact product of the logical A (m x k) and B (k x n) is computed once, then each
+ * kind and transpose combination stores A and B in its own layout and must reproduce it. */
+static vt_status selftest_size(int m, int n, int k, bool with_complex, vt_error *err) {
+    size_t na = (size_t)m * k, nb = (size_t)k * n, nc = (size_t)m * n;
+    double *A = malloc(na * 16), *B = malloc(nb * 16), *R = calloc(nc * 2, 8), *D = malloc(nc * 16 + 16);
+    double *As = malloc(na * 16), *Bs = malloc(nb * 16);
     vt_status st = VT_OK;
-    if (!A || !B || !R || !C || !Af || !Bf || !Cf) {
+    if (!A || !B || !R || !D || !As || !Bs) {
         st = vt_error_set(err, VT_ENOMEM, "BLAS self-test: out of memory");
         goto done;
     }
-    for (size_t i = 0; i < na; i++) Af[i] = (float)(A[i] = tval(i, 1));
-    for (size_t i = 0; i < nb; i++) Bf[i] = (float)(B[i] = tval(i, 2));
-    int lda = ta ? m : k, ldb = tb ? k : n;
+    for (size_t i = 0; i < 2 * na; i++) A[i] = tval(i, 1);
+    for (size_t i = 0; i < 2 * nb; i++) B[i] = tval(i, 2);
+    /* R holds (re, im) of the complex product; the real product uses only the real parts */
+    double *Rr = malloc(nc * 8 + 8);
+    if (!Rr) {
+        st = vt_error_set(err, VT_ENOMEM, "BLAS self-test: out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < nc; i++) Rr[i] = 0;
     for (int i = 0; i < m; i++)
-        for (int j = 0; j < n; j++)
-            for (int p = 0; p < k; p++) {
-                size_t ia = ta ? (size_t)p * lda + i : (size_t)i * lda + p, ib = tb ? (size_t)j * ldb + p : (size_t)p * ldb + j;
+        for (int p = 0; p < k; p++) {
+            const double *a = A + 2 * ((size_t)i * k + p);
+            for (int j = 0; j < n; j++) {
+                const double *b = B + 2 * ((size_t)p * n + j);
                 size_t ic = (size_t)i * n + j;
-                if (cplx == 1) {
-                    R[ic] += A[ia] * B[ib];
-                } else {
-                    R[2 * ic] += A[2 * ia] * B[2 * ib] - A[2 * ia + 1] * B[2 * ib + 1];
-                    R[2 * ic + 1] += A[2 * ia] * B[2 * ib + 1] + A[2 * ia + 1] * B[2 * ib];
+                Rr[ic] += a[0] * b[0];
+                if (with_complex) {
+                    R[2 * ic] += a[0] * b[0] - a[1] * b[1];
+                    R[2 * ic + 1] += a[0] * b[1] + a[1] * b[0];
                 }
             }
-    enum CBLAS_TRANSPOSE TA = ta ? CblasTrans : CblasNoTrans, TB = tb ? CblasTrans : CblasNoTrans;
+        }
     float one_f[2] = {1, 0}, zero_f[2] = {0, 0};
     double one_d[2] = {1, 0}, zero_d[2] = {0, 0};
-    switch (kind) {
-    case 0: cblas_sgemm(CblasRowMajor, TA, TB, m, n, k, 1.0f, Af, lda, Bf, ldb, 0.0f, Cf, n); break;
-    case 1: cblas_dgemm(CblasRowMajor, TA, TB, m, n, k, 1.0, A, lda, B, ldb, 0.0, C, n); break;
-    case 2: cblas_cgemm(CblasRowMajor, TA, TB, m, n, k, one_f, Af, lda, Bf, ldb, zero_f, Cf, n); break;
-    default: cblas_zgemm(CblasRowMajor, TA, TB, m, n, k, one_d, A, lda, B, ldb, zero_d, C, n); break;
-    }
-    bool single = kind == 0 || kind == 2;
-    for (size_t i = 0; i < nc; i++) {
-        double got = single ? (double)Cf[i] : C[i];
-        if (got != R[i]) {
-            st = vt_error_set(err, VT_EINTERNAL, "BLAS self-test: %cgemm %s%s %dx%dx%d: element %zu is %g, expected %g",
-                              "sdcz"[kind], ta ? "T" : "N", tb ? "T" : "N", m, n, k, i, got, R[i]);
-            break;
+    for (int kind = 0; kind < (with_complex ? 4 : 2) && !st; kind++)
+        for (int t = 0; t < 4 && !st; t++) {
+            bool ta = t & 1, tb = t & 2, cplx = kind >= 2, single = kind == 0 || kind == 2;
+            int lda = ta ? m : k, ldb = tb ? k : n, w = cplx ? 2 : 1;
+            float *Af = (float *)As, *Bf = (float *)Bs, *Df = (float *)D;
+            for (int i = 0; i < m; i++)
+                for (int p = 0; p < k; p++)
+                    for (int c = 0; c < w; c++) {
+                        size_t at = ta ? (size_t)p * lda + i : (size_t)i * lda + p;
+                        double v = A[2 * ((size_t)i * k + p) + c];
+                        if (single) Af[w * at + c] = (float)v;
+                        else As[w * at + c] = v;
+                    }
+            for (int p = 0; p < k; p++)
+                for (int j = 0; j < n; j++)
+                    for (int c = 0; c < w; c++) {
+                        size_t bt = tb ? (size_t)j * ldb + p : (size_t)p * ldb + j;
+                        double v = B[2 * ((size_t)p * n + j) + c];
+                        if (single) Bf[w * bt + c] = (float)v;
+                        else Bs[w * bt + c] = v;
+                    }
+            enum CBLAS_TRANSPOSE TA = ta ? CblasTrans : CblasNoTrans, TB = tb ? CblasTrans : CblasNoTrans;
+            switch (kind) {
+            case 0: cblas_sgemm(CblasRowMajor, TA, TB, m, n, k, 1.0f, Af, lda, Bf, ldb, 0.0f, Df, n); break;
+            case 1: cblas_dgemm(CblasRowMajor, TA, TB, m, n, k, 1.0, As, lda, Bs, ldb, 0.0, D, n); break;
+            case 2: cblas_cgemm(CblasRowMajor, TA, TB, m, n, k, one_f, Af, lda, Bf, ldb, zero_f, Df, n); break;
+            default: cblas_zgemm(CblasRowMajor, TA, TB, m, n, k, one_d, As, lda, Bs, ldb, zero_d, D, n); break;
+            }
+            for (size_t i = 0; i < nc * (size_t)w; i++) {
+                double got = single ? (double)Df[i] : D[i], want = cplx ? R[i] : Rr[i];
+                if (got != want) {
+                    st = vt_error_set(err, VT_EINTERNAL, "BLAS self-test: %cgemm %s%s %dx%dx%d: element %zu is %g, expected %g",
+                                      "sdcz"[kind], ta ? "T" : "N", tb ? "T" : "N", m, n, k, i, got, want);
+                    break;
+                }
+            }
         }
-    }
+    free(Rr);
 done:
-    free(A), free(B), free(R), free(C), free(Af), free(Bf), free(Cf);
+    free(A), free(B), free(R), free(D), free(As), free(Bs);
     return st;
 }
 
 vt_status vt_blas_selftest(vt_error *err) {
-    /* odd sizes reach the edge kernels; the larger one crosses OpenBLAS's K and M blocking */
-    static const int sizes[][3] = {{1, 1, 1}, {7, 5, 3}, {37, 29, 67}, {67, 33, 520}};
-    for (int kind = 0; kind < 4; kind++)
-        for (int s = 0; s < 4; s++)
-            for (int t = 0; t < 4; t++) {
-                if (kind >= 2 && s == 3 && t) continue; /* complex: one large case is enough */
-                vt_status st = selftest_case(kind, t & 1, t & 2, sizes[s][0], sizes[s][1], sizes[s][2], err);
-                if (st) return st;
-            }
+    /* odd sizes reach the edge kernels; the largest crosses OpenBLAS's K and M blocking */
+    static const int sizes[][3] = {{1, 1, 1}, {7, 5, 3}, {37, 29, 67}, {40, 20, 530}};
+    for (int s = 0; s < 4; s++) {
+        vt_status st = selftest_size(sizes[s][0], sizes[s][1], sizes[s][2], s < 3, err);
+        if (st) return st;
+    }
     if (force_fail())
         return vt_error_set(err, VT_EINTERNAL, "BLAS self-test: failure forced by %s for core %s", VT_BLAS_ENV_FORCE_FAIL,
                             openblas_get_corename());

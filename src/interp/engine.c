@@ -10,8 +10,8 @@ void vt_limits_default(vt_limits *l) {
     memset(l, 0, sizeof *l);
     l->max_live_bytes = (uint64_t)16 << 30;   /* 16 GiB alive at once */
     l->max_total_bytes = (uint64_t)1 << 42;   /* 4 TiB allocated over a run */
-    l->fuel = (uint64_t)1 << 44;              /* ~1.8e13 work units */
-    l->max_iterations = 10u * 1000 * 1000;    /* while iterations per run */
+    l->fuel = (uint64_t)1 << 42;              /* ~4.4e12 work units */
+    l->max_iterations = 1000u * 1000;         /* while iterations per run */
     l->max_call_depth = 256;
     l->max_tensor_bytes = (uint64_t)8 << 30;  /* 8 GiB per tensor */
     l->deadline_seconds = 0;                  /* none unless the caller sets one */

@@ -8,9 +8,9 @@
 double vt_rt_now(void);
 
 /* Prefixes the error with where it happened, once (the innermost op names the place). */
-static void locate_error(vt_run *r, const vt_op *op, bool *located) {
-    if (*located) return;
-    *located = true;
+static void locate_error(vt_run *r, const vt_op *op) {
+    if (r->located) return;
+    r->located = true;
     vt_buf id;
     vt_buf_init(&id);
     vt_error tmp;
@@ -58,7 +58,6 @@ static vt_status exec_block(vt_run *r, vt_frame *f, const vt_block *b, const vt_
     for (size_t i = 0; i < p->nsteps; i++) {
         const vt_step *st = &p->steps[i];
         const vt_op *op = st->op;
-        bool located = false;
         if (vt_op_get_info(op)->flags & VT_OPF_TERMINATOR) {
             if (op->noperands != nresults)
                 return vt_error_set(r->err, VT_EINTERNAL, "%s returns %zu values where %zu are expected", vt_op_name(op),
@@ -75,7 +74,7 @@ static vt_status exec_block(vt_run *r, vt_frame *f, const vt_block *b, const vt_
         }
         s = vt_rt_tick(r);
         if (s != VT_OK) {
-            locate_error(r, op, &located);
+            locate_error(r, op);
             return s;
         }
         vt_rvalue *in = op->noperands <= 8 ? in_small : malloc(op->noperands * sizeof *in);
@@ -102,7 +101,7 @@ static vt_status exec_block(vt_run *r, vt_frame *f, const vt_block *b, const vt_
         if (s != VT_OK) {
             for (size_t k = 0; k < op->nresults; k++) vt_rvalue_release(&out[k]);
             if (out != out_small) free(out);
-            locate_error(r, op, &located);
+            locate_error(r, op);
             return s;
         }
         for (size_t k = 0; k < op->nresults; k++) {
@@ -249,6 +248,12 @@ vt_status vt_execute(vt_engine *e, const vt_module *m, const char *entry, const 
         stats->seconds = vt_rt_now() - r.t0;
     }
     vt_plan_cache_free(r.cache);
+    for (size_t i = 0; i < r.nprobes; i++) {
+        free(r.probe_ids[i]);
+        vt_tensor_release(r.probes[i]);
+    }
+    free(r.probe_ids);
+    free(r.probes);
     if (--r.acct->refs == 0) free(r.acct);
     if (s != VT_OK) {
         free(res);

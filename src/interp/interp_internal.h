@@ -45,10 +45,15 @@ typedef struct vt_run {
     uint64_t ops, iterations, fuel_start;
     double t0;
     uint32_t depth;
+    bool located; /* the error already names the op where it happened */
     uint64_t iters[VT_MAX_LOOP_NEST];
     size_t niters;
     vt_plan_cache *cache;
     uint32_t replica_id, partition_id;
+    /* interpreter.probe records, compared by check.expect_serialized_eq */
+    char **probe_ids;
+    vt_tensor **probes;
+    size_t nprobes;
     vt_error *err;
 } vt_run;
 

@@ -32,7 +32,7 @@ vt_status vt_k_convert(vt_kctx *ctx, const vt_tensor *x, vt_tensor *out, vt_erro
 static vt_status check_tensor(const vt_tensor *t, const char *what, vt_error *err) {
     if (!t) return vt_error_set(err, VT_EINPUT, "bitcast_convert: %s is missing", what);
     if (!valid_dtype(t->dtype)) return vt_error_set(err, VT_EINPUT, "bitcast_convert: %s has an invalid type", what);
-    if (t->nbytes != t->nelem * vt_dtype_size(t->dtype) || (t->nbytes && !t->data))
+    if (!vt_k_bytes_ok(t))
         return vt_error_set(err, VT_EINPUT, "bitcast_convert: %s: %zu bytes for %zu elements", what, t->nbytes,
                             t->nelem);
     return VT_OK;
@@ -71,7 +71,8 @@ vt_status vt_k_bitcast_convert(vt_kctx *ctx, const vt_tensor *x, vt_tensor *out,
     const uint8_t *src = x->data;
     uint8_t *dst = out->data;
     if (out->nbytes) memset(dst, 0, out->nbytes);
-    size_t total = x->nelem * (size_t)bx;
+    size_t total;
+    if (!vt_mul_size(x->nelem, bx, &total)) return vt_error_set(err, VT_ELIMIT, "bitcast_convert: %s is too large", b1);
     for (size_t bit = 0; bit < total; bit++) {
         size_t ei = bit / bx, oi = bit % bx;
         unsigned v = (src[ei * sx + oi / 8] >> (oi % 8)) & 1u;
@@ -136,7 +137,7 @@ vt_status vt_k_reduce_precision(vt_kctx *ctx, const vt_tensor *x, int exponent_b
     if (out->dtype != x->dtype || !vt_tensor_same_shape(x, out))
         return vt_error_set(err, VT_EINPUT, "reduce_precision: result type differs from the operand's");
     size_t es = vt_dtype_size(x->dtype);
-    if (x->nbytes != x->nelem * es || out->nbytes != x->nbytes || (x->nbytes && (!x->data || !out->data)))
+    if (!vt_k_bytes_ok(x) || !vt_k_bytes_ok(out))
         return vt_error_set(err, VT_EINPUT, "reduce_precision: tensor byte sizes are inconsistent");
     uint64_t units;
     if (!vt_mul_u64((uint64_t)x->nelem, 2, &units)) units = UINT64_MAX;

@@ -333,7 +333,7 @@ static vt_status prepare(vt_kctx *kc, const vt_tensor *t, const side *s, bool is
 vt_status vt_k_dot_general(vt_kctx *kc, const vt_tensor *l, const vt_tensor *r, const vt_dot_params *p, vt_tensor *res,
                            vt_error *err) {
     side ls, rs;
-    int rank;
+    int rank = 0;
     int64_t dims[2 * VT_MAX_RANK];
     vt_status s = check_dot(l, r, p, &ls, &rs, &rank, dims, err);
     if (s) return s;
@@ -344,7 +344,7 @@ vt_status vt_k_dot_general(vt_kctx *kc, const vt_tensor *l, const vt_tensor *r, 
         if (res) vt_tensor_type_str(res, have, sizeof have);
         return vt_error_set(err, VT_EINPUT, "dot_general: result %s does not have the shape the dimension numbers give", have);
     }
-    vt_compute c;
+    vt_compute c = VT_COMPUTE_F32;
     prec_t lp = P_NONE, rp = P_NONE;
     if (p->algorithm) {
         if ((s = algo_plan(p->algorithm, l->dtype, r->dtype, &c, &lp, &rp, err))) return s;

@@ -121,6 +121,11 @@ vt_status vt_k_reduce_precision(vt_kctx *ctx, const vt_tensor *x, int exponent_b
                                 vt_tensor *out, vt_error *err);
 
 /* ---- shared helpers (k_math.c) ----------------------------------------------------------- */
+/* A tensor's byte size agrees with its element count (no overflow) and data is present. */
+static inline bool vt_k_bytes_ok(const vt_tensor *t) {
+    size_t b;
+    return vt_mul_size(t->nelem, vt_dtype_size(t->dtype), &b) && b == t->nbytes && (b == 0 || t->data != NULL);
+}
 /* Validates shapes/types for a resolved op on tensors (scalar operands allowed where
  * allow_bcast has bit i set), charges work and runs it over fixed chunks on ctx->threads. */
 vt_status vt_k_run_tensors(vt_kctx *ctx, const vt_k_op *k, const vt_tensor *const *in, unsigned allow_bcast,

@@ -191,7 +191,7 @@ vt_status vt_fused_run(vt_kctx *ctx, const vt_fused_program *p, const vt_tensor 
         if (!vt_tensor_same_shape(t, outputs[0]))
             return vt_error_set(err, VT_EINPUT, "fused program: output %d has shape %s, output 0 %s", o,
                                 vt_tensor_type_str(t, b1, sizeof b1), vt_tensor_type_str(outputs[0], b2, sizeof b2));
-        if (t->nbytes != t->nelem * vt_dtype_size(t->dtype) || (t->nbytes && !t->data))
+        if (!vt_k_bytes_ok(t))
             return vt_error_set(err, VT_EINPUT, "fused program: output %d: %zu bytes for %zu elements", o, t->nbytes,
                                 t->nelem);
     }
@@ -208,7 +208,7 @@ vt_status vt_fused_run(vt_kctx *ctx, const vt_fused_program *p, const vt_tensor 
         else if (t->dtype != p->reg_t[r])
             s = vt_error_set(err, VT_EINPUT, "fused program: input %d is %s, expected element type %s", r,
                              vt_tensor_type_str(t, b1, sizeof b1), vt_dtype_name(p->reg_t[r]));
-        else if (t->nbytes != t->nelem * vt_dtype_size(t->dtype) || (t->nbytes && !t->data))
+        else if (!vt_k_bytes_ok(t))
             s = vt_error_set(err, VT_EINPUT, "fused program: input %d: %zu bytes for %zu elements", r, t->nbytes,
                              t->nelem);
         else if (vt_tensor_same_shape(t, outputs[0]))

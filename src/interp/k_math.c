@@ -155,7 +155,7 @@ vt_status vt_k_run_tensors(vt_kctx *ctx, const vt_k_op *k, const vt_tensor *cons
             return vt_error_set(err, VT_EINPUT, "%s: operand %d has type %s, expected element type %s", k->name, i,
                                 type_str(t, b1, sizeof b1), vt_dtype_name(k->in_t[i]));
         if (t->nbytes && !t->data) return vt_error_set(err, VT_EINPUT, "%s: operand %d has no data", k->name, i);
-        if (t->nbytes != t->nelem * vt_dtype_size(t->dtype))
+        if (!vt_k_bytes_ok(t))
             return vt_error_set(err, VT_EINPUT, "%s: operand %d: %zu bytes for %zu elements", k->name, i,
                                 t->nbytes, t->nelem);
         if (!vt_tensor_same_shape(t, out)) {
@@ -169,7 +169,7 @@ vt_status vt_k_run_tensors(vt_kctx *ctx, const vt_k_op *k, const vt_tensor *cons
         j.in[i] = t->data;
         j.isz[i] = vt_dtype_size(t->dtype);
     }
-    if (out->nbytes != out->nelem * j.osz)
+    if (!vt_k_bytes_ok(out))
         return vt_error_set(err, VT_EINPUT, "%s: result: %zu bytes for %zu elements", k->name, out->nbytes,
                             out->nelem);
     uint64_t units;

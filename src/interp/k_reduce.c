@@ -267,7 +267,7 @@ static void fold_f64(vt_reduce_op op, const rplan *pl, double init, double *out)
         size_t es = vt_dtype_size(t);                                                               \
         for (size_t o1 = 0; o1 < pl->O1; o1++)                                                      \
             for (size_t o2 = 0; o2 < pl->O2; o2++) {                                                \
-                T a[2], x[2];                                                                       \
+                T a[2] = {0, 0}, x[2];                                                              \
                 for (size_t r = 0; r < pl->R; r++) {                                                \
                     TO(t, pl->src + ((o1 * pl->R + r) * pl->O2 + o2) * es, x, 1);                   \
                     if (r == 0) { a[0] = x[0], a[1] = x[1]; continue; }                             \
@@ -330,7 +330,7 @@ vt_status vt_k_reduce(vt_kctx *kc, vt_reduce_op op, const vt_tensor *operand, co
     const char *nm = "reduce";
     bool red[VT_MAX_RANK];
     int64_t rdims[VT_MAX_RANK];
-    int rrank;
+    int rrank = 0;
     vt_status s;
     if ((unsigned)op > VT_REDUCE_XOR) return vt_error_set(err, VT_EINPUT, "%s: unknown reduction op %d", nm, (int)op);
     if ((s = check_dims(nm, operand, dims, nd, red, rdims, &rrank, err))) return s;
@@ -407,7 +407,7 @@ vt_status vt_k_argreduce(vt_kctx *kc, bool is_min, const vt_tensor *vals, const 
     const char *nm = is_min ? "reduce (argmin)" : "reduce (argmax)";
     bool red[VT_MAX_RANK];
     int64_t rdims[VT_MAX_RANK];
-    int rrank;
+    int rrank = 0;
     vt_status s;
     if ((s = check_dims(nm, vals, dims, nd, red, rdims, &rrank, err))) return s;
     if (!idxs || !vt_tensor_same_shape(vals, idxs) || !(vt_dtype_is_int(idxs->dtype)))

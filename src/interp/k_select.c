@@ -11,7 +11,10 @@
         const uint8_t *p = in[0];                                                                 \
         const T *a = in[1], *b = in[2];                                                           \
         T *o = out;                                                                               \
-        for (size_t i = 0; i < n; i++) o[i] = p[i] ? a[i] : b[i];                                 \
+        for (size_t i = 0; i < n; i++) { /* a mask, not a branch: vectorises */               \
+            T m = (T)((T)0 - (T)(p[i] != 0));                                                     \
+            o[i] = (T)((a[i] & m) | (b[i] & (T)~m));                                              \
+        }                                                                                         \
     }
 DEF_SEL(1, uint8_t)
 DEF_SEL(2, uint16_t)
@@ -68,15 +71,15 @@ vt_status vt_k_select(vt_kctx *ctx, const vt_tensor *pred, const vt_tensor *on_t
         const T *lo = in[0], *x = in[1], *hi = in[2];                                             \
         T *o = out;                                                                               \
         for (size_t i = 0; i < n; i++) {                                                          \
-            T a = x[i], b = lo[i];                                                                \
-            T m = MAXE;                                                                           \
-            a = m;                                                                                \
-            b = hi[i];                                                                            \
-            o[i] = MINE;                                                                          \
+            T a = x[i], l = lo[i], h = hi[i];                                                     \
+            T m = MAXE(a, l);                                                                     \
+            o[i] = MINE(m, h);                                                                    \
         }                                                                                         \
     }
-#define IMAX (a > b ? a : b)
-#define IMIN (a < b ? a : b)
+#define IMAX(a, b) ((a) > (b) ? (a) : (b))
+#define IMIN(a, b) ((a) < (b) ? (a) : (b))
+#define BOR(a, b) ((uint8_t)((a) | (b)))
+#define BAND(a, b) ((uint8_t)((a) & (b)))
 DEF_CLAMP(s8, int8_t, IMAX, IMIN)
 DEF_CLAMP(s16, int16_t, IMAX, IMIN)
 DEF_CLAMP(s32, int32_t, IMAX, IMIN)
@@ -85,9 +88,30 @@ DEF_CLAMP(u8, uint8_t, IMAX, IMIN)
 DEF_CLAMP(u16, uint16_t, IMAX, IMIN)
 DEF_CLAMP(u32, uint32_t, IMAX, IMIN)
 DEF_CLAMP(u64, uint64_t, IMAX, IMIN)
-DEF_CLAMP(f32, float, MAXF(a, b), MINF(a, b))
-DEF_CLAMP(f64, double, MAXF(a, b), MINF(a, b))
-DEF_CLAMP(bool, uint8_t, (uint8_t)(a | b), (uint8_t)(a & b))
+/* floats: max and min as two loops over L1-sized pieces; one loop holding both NaN-aware
+ * selections is too much control flow for the vectoriser */
+#define DEF_CLAMPF(SUF, T)                                                                        \
+    static void clamp_##SUF(const vt_k_op *k, const void *const *in, void *out, size_t n) {       \
+        (void)k;                                                                                  \
+        const T *lo = in[0], *x = in[1], *hi = in[2];                                             \
+        T *o = out;                                                                               \
+        T tmp[256];                                                                               \
+        for (size_t b = 0; b < n; b += 256) {                                                     \
+            size_t m = n - b < 256 ? n - b : 256;                                                 \
+            for (size_t i = 0; i < m; i++) {                                                      \
+                T a = x[b + i], l = lo[b + i];                                                    \
+                tmp[i] = MAXF(a, l);                                                              \
+            }                                                                                     \
+            for (size_t i = 0; i < m; i++) {                                                      \
+                T a = tmp[i], h = hi[b + i];                                                      \
+                o[b + i] = MINF(a, h);                                                            \
+            }                                                                                     \
+        }                                                                                         \
+    }
+DEF_CLAMPF(f32, float)
+DEF_CLAMPF(f64, double)
+#undef DEF_CLAMPF
+DEF_CLAMP(bool, uint8_t, BOR, BAND)
 #undef DEF_CLAMP
 
 vt_status vt_k_clamp_resolve(vt_dtype t, vt_k_op *k, vt_error *err) {

@@ -245,6 +245,19 @@ static vt_status exec_outfeed(vt_run *r, vt_frame *f, const vt_op *op, vt_rvalue
     return VT_OK;
 }
 
+static vt_status exec_get_dimension_size(vt_run *r, vt_frame *f, const vt_op *op, vt_rvalue *in, uint64_t c, vt_rvalue *out) {
+    (void)f, (void)c;
+    int64_t d;
+    if (!vt_attr_i64(op, "dimension", &d)) return vt_error_set(r->err, VT_EINPUT, "get_dimension_size: missing dimension");
+    if (in[0].kind != VT_RV_TENSOR || d < 0 || d >= in[0].tensor->rank)
+        return vt_error_set(r->err, VT_EINPUT, "get_dimension_size: dimension %lld out of range", (long long)d);
+    vt_tensor *t = vt_rt_result(r, op, 0);
+    if (!t) return r->err->code;
+    vt_store_i64(t->dtype, t->data, in[0].tensor->dims[d]);
+    out[0] = vt_rvalue_tensor(t);
+    return VT_OK;
+}
+
 vt_exec_fn vt_exec_control_fn(const vt_op *op);
 vt_exec_fn vt_exec_control_fn(const vt_op *op) {
     switch (op->code) {
@@ -263,6 +276,7 @@ vt_exec_fn vt_exec_control_fn(const vt_op *op) {
     case VT_OP_REPLICA_ID:
     case VT_OP_PARTITION_ID: return exec_index_id;
     case VT_OP_INFEED: return exec_infeed;
+    case VT_OP_GET_DIMENSION_SIZE: return exec_get_dimension_size;
     case VT_OP_OUTFEED: return exec_outfeed;
     default: return NULL;
     }

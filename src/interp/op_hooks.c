@@ -121,9 +121,48 @@ static vt_status exec_manual(vt_run *r, vt_frame *f, const vt_op *op, vt_rvalue 
     return vt_exec_region(r, f, reg, in, op->noperands, out, op->nresults);
 }
 
+/* interpreter.probe: identity that records its operand under probe_id. */
+static vt_status exec_probe(vt_run *r, vt_frame *f, const vt_op *op, vt_rvalue *in, uint64_t c, vt_rvalue *out) {
+    (void)f, (void)c;
+    vt_attr *a = vt_op_attr(op, "probe_id");
+    const char *id = a ? vt_attr_as_string(a) : NULL;
+    if (!id) return vt_error_set(r->err, VT_EINPUT, "interpreter.probe without probe_id");
+    if (in[0].kind != VT_RV_TENSOR) return vt_error_set(r->err, VT_EINPUT, "interpreter.probe of a non-tensor");
+    char **ids = realloc(r->probe_ids, (r->nprobes + 1) * sizeof *ids);
+    if (ids) r->probe_ids = ids;
+    vt_tensor **ts = ids ? realloc(r->probes, (r->nprobes + 1) * sizeof *ts) : NULL;
+    if (ts) r->probes = ts;
+    char *dup = ts ? strdup(id) : NULL;
+    if (!dup) return vt_error_set(r->err, VT_ENOMEM, "out of memory");
+    r->probe_ids[r->nprobes] = dup;
+    r->probes[r->nprobes++] = vt_tensor_retain(in[0].tensor);
+    return vt_rvalue_copy(&in[0], &out[0], r->err);
+}
+
+/* check.expect_serialized_eq: the operand must equal, bit for bit, the last value probed under
+ * probe_id; the registered check handler is then told that the check passed. */
+static vt_status exec_serialized_eq(vt_run *r, vt_frame *f, const vt_op *op, vt_rvalue *in, uint64_t c, vt_rvalue *out) {
+    vt_attr *a = vt_op_attr(op, "probe_id");
+    const char *id = a ? vt_attr_as_string(a) : NULL;
+    if (!id) return vt_error_set(r->err, VT_EINPUT, "check.expect_serialized_eq without probe_id");
+    const vt_tensor *want = NULL;
+    for (size_t i = r->nprobes; i-- > 0;)
+        if (strcmp(r->probe_ids[i], id) == 0) {
+            want = r->probes[i];
+            break;
+        }
+    if (!want) return vt_error_set(r->err, VT_ECHECK, "check.expect_serialized_eq: nothing was probed as '%s'", id);
+    const vt_tensor *got = in[0].kind == VT_RV_TENSOR ? in[0].tensor : NULL;
+    if (!got || got->dtype != want->dtype || !vt_tensor_same_shape(got, want) || memcmp(got->data, want->data, got->nbytes) != 0)
+        return vt_error_set(r->err, VT_ECHECK, "check.expect_serialized_eq: value differs from probe '%s'", id);
+    return exec_check(r, f, op, in, c, out);
+}
+
 vt_exec_fn vt_exec_hook_fn(const vt_op *op);
 vt_exec_fn vt_exec_hook_fn(const vt_op *op) {
     if (op->code == VT_OP_CUSTOM_CALL) return exec_custom_call;
+    if (op->code == VT_OP_INTERPRETER_PROBE) return exec_probe;
+    if (op->code == VT_OP_CHECK_EXPECT_SERIALIZED_EQ) return exec_serialized_eq;
     if (vt_op_get_info(op)->flags & VT_OPF_CHECK) return exec_check;
     switch (op->code) {
     case VT_OP_SDY_SHARDING_CONSTRAINT:

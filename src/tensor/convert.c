@@ -503,18 +503,6 @@ UNARY_LOOP(k_f32_f8e4m3b11fnuz, 4, ld32, 1, st8, f32_to_f8e4m3b11fnuz)
 UNARY_LOOP(k_f32_f8e5m2, 4, ld32, 1, st8, f32_to_f8e5m2)
 UNARY_LOOP(k_f32_f8e5m2fnuz, 4, ld32, 1, st8, f32_to_f8e5m2fnuz)
 
-/* bf16 and f16 widen to f32 exactly, so going through f32 in blocks still rounds once. */
-#define VIA_F32(NAME, SW, WIDEN, NARROW, DW)                                                       \
-    static void NAME(const unsigned char *s, unsigned char *d, size_t n) {                        \
-        _Alignas(64) unsigned char buf[4096];                                                      \
-        for (size_t i = 0; i < n; i += 1024) {                                                     \
-            size_t k = n - i < 1024 ? n - i : 1024;                                                \
-            WIDEN(s + i * (SW), buf, k);                                                           \
-            NARROW(buf, d + i * (DW), k);                                                          \
-        }                                                                                          \
-    }
-VIA_F32(k_bf16_f16, 2, k_bf16_f32, k_f32_f16, 2)
-VIA_F32(k_f16_bf16, 2, k_f16_f32, k_f32_bf16, 2)
 
 /* Complex <-> real of the same part type, and complex <-> complex (both parts). */
 static void k_c64_f32(const unsigned char *s, unsigned char *d, size_t n) {
@@ -649,8 +637,6 @@ static kernel_fn fast_kernel(vt_dtype st, vt_dtype dt) {
     case PAIR(VT_F64, VT_C128): return k_f64_c128;
     case PAIR(VT_C64, VT_C128): return k_c64_c128;
     case PAIR(VT_C128, VT_C64): return k_c128_c64;
-    case PAIR(VT_BF16, VT_F16): return k_bf16_f16;
-    case PAIR(VT_F16, VT_BF16): return k_f16_bf16;
     case PAIR(VT_F32, VT_F4E2M1FN): return k_f32_f4e2m1fn;
     case PAIR(VT_F32, VT_F6E2M3FN): return k_f32_f6e2m3fn;
     case PAIR(VT_F32, VT_F6E3M2FN): return k_f32_f6e3m2fn;
@@ -664,6 +650,21 @@ static kernel_fn fast_kernel(vt_dtype st, vt_dtype dt) {
     default: return NULL;
     }
 #undef PAIR
+}
+
+/* bf16, f16 and 16-bit integers widen to f32 exactly, so going through f32 in blocks rounds
+ * only once, in the second step: it gives every target with a fast f32 loop to these sources. */
+static bool convert_via_f32(vt_dtype st, const unsigned char *s, vt_dtype dt, unsigned char *d, size_t n) {
+    kernel_fn widen = fast_kernel(st, VT_F32), narrow = fast_kernel(VT_F32, dt);
+    if (!widen || !narrow) return false;
+    size_t ss = vt_dtype_size(st), ds = vt_dtype_size(dt);
+    _Alignas(64) unsigned char buf[4096];
+    for (size_t i = 0; i < n; i += 1024) {
+        size_t k = n - i < 1024 ? n - i : 1024;
+        widen(s + i * ss, buf, k);
+        narrow(buf, d + i * ds, k);
+    }
+    return true;
 }
 
 /* ---- public entry points -------------------------------------------------------------------- */
@@ -682,8 +683,13 @@ void vt_convert(vt_dtype src_t, const void *src, vt_dtype dst_t, void *dst, size
         return;
     }
     kernel_fn k = fast_kernel(src_t, dst_t);
-    if (k) k(src, dst, n);
-    else if (vt_dtype_size(src_t) == 1 && n >= 512) convert_lut(src_t, src, dst_t, dst, n);
+    if (k) {
+        k(src, dst, n);
+        return;
+    }
+    bool widens_exactly = src_t == VT_BF16 || src_t == VT_F16 || src_t == VT_I16 || src_t == VT_U16;
+    if (widens_exactly && convert_via_f32(src_t, src, dst_t, dst, n)) return;
+    if (vt_dtype_size(src_t) == 1 && n >= 512) convert_lut(src_t, src, dst_t, dst, n);
     else convert_generic(src_t, src, dst_t, dst, n);
 }
 

@@ -166,6 +166,36 @@ TEST(select_kernel) {
     vt_tensor *a4 = mk(VT_I4, 3, i4t), *b4 = mk(VT_I4, 3, i4f), *o4 = mk(VT_I4, 3, NULL);
     CHECK_EQ_INT(vt_k_select(&c, pt, a4, b4, o4, &err), VT_OK);
     CHECK(((int8_t *)o4->data)[0] == -8 && ((int8_t *)o4->data)[1] == 0 && ((int8_t *)o4->data)[2] == 1);
+    /* long vectors through the vectorised mask loops (4-, 1- and 16-byte elements) */
+    enum { NS = 1000 };
+    uint8_t lp[NS], la8[NS], lb8[NS];
+    float la[NS], lb[NS];
+    double lc[2 * NS], ld[2 * NS];
+    for (int i = 0; i < NS; i++) {
+        lp[i] = (uint8_t)(i % 3 == 0);
+        la[i] = (float)i;
+        lb[i] = -(float)i;
+        la8[i] = (uint8_t)i;
+        lb8[i] = (uint8_t)(255 - i % 256);
+        lc[2 * i] = ld[2 * i + 1] = i;
+        lc[2 * i + 1] = ld[2 * i] = -i;
+    }
+    vt_tensor *gp = mk(VT_I1, NS, lp), *ga = mk(VT_F32, NS, la), *gb = mk(VT_F32, NS, lb), *go = mk(VT_F32, NS, NULL);
+    vt_tensor *g8a = mk(VT_U8, NS, la8), *g8b = mk(VT_U8, NS, lb8), *g8o = mk(VT_U8, NS, NULL);
+    vt_tensor *gca = mk(VT_C128, NS, lc), *gcb = mk(VT_C128, NS, ld), *gco = mk(VT_C128, NS, NULL);
+    CHECK_EQ_INT(vt_k_select(&c, gp, ga, gb, go, &err), VT_OK);
+    CHECK_EQ_INT(vt_k_select(&c, gp, g8a, g8b, g8o, &err), VT_OK);
+    CHECK_EQ_INT(vt_k_select(&c, gp, gca, gcb, gco, &err), VT_OK);
+    bool ok = true;
+    for (int i = 0; i < NS; i++) {
+        ok = ok && ((float *)go->data)[i] == (lp[i] ? la[i] : lb[i]);
+        ok = ok && ((uint8_t *)g8o->data)[i] == (lp[i] ? la8[i] : lb8[i]);
+        ok = ok && ((double *)gco->data)[2 * i] == (lp[i] ? lc[2 * i] : ld[2 * i]);
+        ok = ok && ((double *)gco->data)[2 * i + 1] == (lp[i] ? lc[2 * i + 1] : ld[2 * i + 1]);
+    }
+    CHECK(ok);
+    vt_tensor *longs[] = {gp, ga, gb, go, g8a, g8b, g8o, gca, gcb, gco};
+    for (size_t j = 0; j < sizeof longs / sizeof longs[0]; j++) vt_tensor_release(longs[j]);
     /* errors */
     vt_tensor *pf = mk(VT_F32, 3, NULL), *p2 = mk(VT_I1, 2, NULL), *d3 = mk(VT_F64, 3, NULL);
     CHECK_ERR(vt_k_select(&c, pf, tt, ft, o, &err), &err, VT_EINPUT, "operand 0 has type tensor<3xf32>, expected element type i1");
@@ -207,6 +237,32 @@ TEST(clamp_kernel) {
     vt_tensor *u1 = scalar(VT_U8, &ul), *u2 = scalar(VT_U8, &uh), *u3 = mk(VT_U8, 3, ux), *uo = mk(VT_U8, 3, NULL);
     CHECK_EQ_INT(vt_k_clamp(&c, u1, u3, u2, uo, &err), VT_OK);
     CHECK(((uint8_t *)uo->data)[0] == 10 && ((uint8_t *)uo->data)[1] == 100 && ((uint8_t *)uo->data)[2] == 200);
+    /* a long f32 clamp (several 256-element pieces) against a scalar reference */
+    enum { NL = 1000 };
+    float big[NL], blo[NL], bhi[NL];
+    for (int i = 0; i < NL; i++) {
+        big[i] = (float)(i % 37) * 0.1f - 1.8f;
+        blo[i] = (i % 11 == 0) ? NAN : -1.0f + (float)(i % 3) * 0.1f;
+        bhi[i] = 1.0f - (float)(i % 5) * 0.1f;
+    }
+    big[500] = NAN;
+    big[501] = -0.0f;
+    blo[501] = 0.0f;
+    vt_tensor *gx = mk(VT_F32, NL, big), *gl = mk(VT_F32, NL, blo), *gh = mk(VT_F32, NL, bhi), *go = mk(VT_F32, NL, NULL);
+    CHECK_EQ_INT(vt_k_clamp(&c, gl, gx, gh, go, &err), VT_OK);
+    bool ok = true;
+    for (int i = 0; i < NL; i++) {
+        float g = ((float *)go->data)[i], want;
+        if (isnan(big[i]) || isnan(blo[i]) || isnan(bhi[i])) want = NAN;
+        else want = big[i] < blo[i] ? blo[i] : big[i] > bhi[i] ? bhi[i] : big[i];
+        if (i == 501) ok = ok && g == 0.0f && !signbit(g); /* max(-0, +0) = +0 */
+        else ok = ok && (isnan(want) ? isnan(g) : g == want);
+    }
+    CHECK(ok);
+    vt_tensor_release(gx);
+    vt_tensor_release(gl);
+    vt_tensor_release(gh);
+    vt_tensor_release(go);
     /* errors */
     vt_tensor *cx = mk(VT_C64, 3, NULL);
     CHECK_ERR(vt_k_clamp(&c, cx, cx, cx, cx, &err), &err, VT_EUNSUPPORTED, "not supported: clamp on complex<f32>");

@@ -183,6 +183,39 @@ TEST(layouts) {
     check_layout(VT_F32, 2, (int64_t[]){4, 9}, 1, (int64_t[]){9}, dp(0, NULL, NULL, 1, (int64_t[]){1}, (int64_t[]){0}), 1);
 }
 
+/* Random dimension numbers and layouts (sizes 0..4 with many 1s, batch/contracting/free dims
+ * shuffled across both operands) against the reference: exercises every fold/pack decision. */
+TEST(random_layouts) {
+    uint32_t st = 12345;
+#define RND(n) ((st = st * 1103515245u + 12345u) >> 16) % (n)
+    for (int iter = 0; iter < 300; iter++) {
+        int nb = (int)RND(3), nc = (int)RND(3), nfl = (int)RND(3), nfr = (int)RND(3);
+        int lr = nb + nc + nfl, rr = nb + nc + nfr;
+        if (lr == 0 || rr == 0) continue;
+        int64_t ld[VT_MAX_RANK], rd[VT_MAX_RANK], lperm[VT_MAX_RANK], rperm[VT_MAX_RANK];
+        for (int i = 0; i < lr; i++) lperm[i] = i;
+        for (int i = 0; i < rr; i++) rperm[i] = i;
+        for (int i = lr - 1; i > 0; i--) { int j = (int)RND((unsigned)i + 1); int64_t t = lperm[i]; lperm[i] = lperm[j]; lperm[j] = t; }
+        for (int i = rr - 1; i > 0; i--) { int j = (int)RND((unsigned)i + 1); int64_t t = rperm[i]; rperm[i] = rperm[j]; rperm[j] = t; }
+        vt_dot_params p;
+        memset(&p, 0, sizeof p);
+        p.nbatch = nb, p.ncontract = nc;
+        /* lperm[0..nb) batch, [nb..nb+nc) contracting, rest free; same for rhs */
+        for (int i = 0; i < nb + nc; i++) {
+            int64_t size = RND(5) == 0 ? 1 : 1 + (int64_t)RND(4);
+            if (RND(40) == 0) size = 0;
+            if (i < nb) p.lhs_batch[i] = lperm[i], p.rhs_batch[i] = rperm[i];
+            else p.lhs_contract[i - nb] = lperm[i], p.rhs_contract[i - nb] = rperm[i];
+            ld[lperm[i]] = size, rd[rperm[i]] = size;
+        }
+        for (int i = nb + nc; i < lr; i++) ld[lperm[i]] = 1 + (int64_t)RND(4);
+        for (int i = nb + nc; i < rr; i++) rd[rperm[i]] = 1 + (int64_t)RND(4);
+        vt_dtype t = iter % 3 == 0 ? VT_F64 : VT_F32;
+        check_layout(t, lr, ld, rr, rd, p, 1 + (int)RND(3));
+    }
+#undef RND
+}
+
 TEST(integers) {
     vt_error e;
     /* i32: 65536 * 65536 wraps to 0; 2^31-1 + 1 wraps to INT32_MIN */
@@ -418,6 +451,7 @@ TEST(limits_and_errors) {
 int main(void) {
     RUN(basic);
     RUN(layouts);
+    RUN(random_layouts);
     RUN(integers);
     RUN(narrow_and_algorithms);
     RUN(determinism);

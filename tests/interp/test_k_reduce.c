@@ -243,6 +243,48 @@ TEST(argreduce) {
     for (size_t i = 0; i < sizeof list / sizeof *list; i++) vt_tensor_release(list[i]);
 }
 
+/* Random shapes and reduced-dimension sets (all layouts: inner, outer, middle, separated,
+ * size-1 and size-0 axes) for exact ops against a direct accumulation. */
+TEST(random_dims) {
+    vt_error e;
+    uint32_t st = 777;
+#define RND(n) ((st = st * 1103515245u + 12345u) >> 16) % (n)
+    for (int iter = 0; iter < 200; iter++) {
+        int rank = 1 + (int)RND(4), nd = 0;
+        int64_t dims[4], rdims[4], out_dims[4];
+        bool redm[4];
+        int orank = 0;
+        for (int i = 0; i < rank; i++) {
+            dims[i] = RND(6) == 0 ? 1 : 1 + (int64_t)RND(5);
+            if (RND(30) == 0) dims[i] = 0;
+            redm[i] = RND(2);
+            if (redm[i]) rdims[nd++] = i;
+            else out_dims[orank++] = dims[i];
+        }
+        vt_tensor *x = mk(VT_I32, rank, dims, NULL), *r = mk(VT_I32, orank, out_dims, NULL);
+        for (size_t i = 0; i < x->nelem; i++) ((int32_t *)x->data)[i] = (int32_t)RND(1000) - 500;
+        int32_t init = 3;
+        CHECK_EQ_INT(red(VT_REDUCE_ADD, x, &init, rdims, nd, r, &e), VT_OK);
+        int64_t *want = calloc(r->nelem + 1, sizeof *want);
+        for (size_t o = 0; o < r->nelem; o++) want[o] = init;
+        for (size_t i = 0; i < x->nelem; i++) {
+            size_t rem = i, o = 0, mul = 1;
+            for (int d = rank - 1; d >= 0; d--) {
+                size_t ix = rem % (size_t)dims[d];
+                rem /= (size_t)dims[d];
+                if (!redm[d]) o += ix * mul, mul *= (size_t)dims[d];
+            }
+            want[o] += ((int32_t *)x->data)[i];
+        }
+        size_t bad = 0;
+        for (size_t o = 0; o < r->nelem; o++) bad += want[o] != ((int32_t *)r->data)[o];
+        CHECK_MSG(bad == 0, "iteration %d: %zu outputs differ", iter, bad);
+        free(want);
+        vt_tensor_release(x), vt_tensor_release(r);
+    }
+#undef RND
+}
+
 TEST(errors_and_fuel) {
     vt_error e;
     vt_tensor *x = mk(VT_F32, 2, (int64_t[]){2, 3}, NULL), *r = mk(VT_F32, 1, (int64_t[]){2}, NULL);
@@ -265,6 +307,7 @@ int main(void) {
     RUN(nan_zero_bf16);
     RUN(integers);
     RUN(argreduce);
+    RUN(random_dims);
     RUN(errors_and_fuel);
     return vt_test_finish();
 }

@@ -215,6 +215,73 @@ TEST(concat_pad_reverse) {
     for (size_t i = 0; i < sizeof list / sizeof *list; i++) vt_tensor_release(list[i]);
 }
 
+/* Random pads (negative low/high, interior) and slices against direct index arithmetic. */
+TEST(random_pad_slice) {
+    vt_error e;
+    uint32_t st = 99;
+#define RND(n) ((st = st * 1103515245u + 12345u) >> 16) % (n)
+    for (int iter = 0; iter < 300; iter++) {
+        int rank = 1 + (int)RND(3);
+        int64_t d[3], lo[3], hi[3], in[3], rd[3];
+        bool ok = true;
+        for (int i = 0; i < rank; i++) {
+            d[i] = (int64_t)RND(5);
+            lo[i] = (int64_t)RND(7) - 3, hi[i] = (int64_t)RND(7) - 3, in[i] = (int64_t)RND(3);
+            rd[i] = lo[i] + hi[i] + d[i] + (d[i] > 0 ? (d[i] - 1) * in[i] : 0);
+            ok = ok && rd[i] >= 0;
+        }
+        vt_tensor *x = mk(VT_I16, rank, d, NULL), *pv = mk(VT_I16, 0, NULL, (int16_t[]){-7});
+        for (size_t i = 0; i < x->nelem; i++) ((int16_t *)x->data)[i] = (int16_t)(i + 1);
+        if (!ok) {
+            vt_tensor *r1 = mk(VT_I16, rank, d, NULL);
+            CHECK_ERR(vt_k_pad(&kc_big, x, pv, lo, hi, in, r1, &e), &e, VT_EINPUT, "invalid size");
+            vt_tensor_release(x), vt_tensor_release(pv), vt_tensor_release(r1);
+            continue;
+        }
+        vt_tensor *r = mk(VT_I16, rank, rd, NULL);
+        CHECK_EQ_INT(vt_k_pad(&kc_big, x, pv, lo, hi, in, r, &e), VT_OK);
+        int16_t *want = malloc(sizeof(int16_t) * (r->nelem + 1));
+        for (size_t i = 0; i < r->nelem; i++) want[i] = -7;
+        for (size_t i = 0; i < x->nelem; i++) {
+            size_t rem = i, off = 0, mul = 1;
+            bool inside = true;
+            for (int k = rank - 1; k >= 0; k--) {
+                int64_t ix = (int64_t)(rem % (size_t)d[k]), pos;
+                rem /= (size_t)d[k];
+                pos = lo[k] + ix * (in[k] + 1);
+                inside = inside && pos >= 0 && pos < rd[k];
+                off += (size_t)(pos < 0 ? 0 : pos) * mul, mul *= (size_t)rd[k];
+            }
+            if (inside) want[off] = ((int16_t *)x->data)[i];
+        }
+        CHECK_MSG(r->nelem == 0 || memcmp(want, r->data, r->nbytes) == 0, "pad iteration %d differs", iter);
+        free(want);
+        /* a random strided slice of the padded result */
+        int64_t s0[3], s1[3], ss[3], sd[3];
+        for (int k = 0; k < rank; k++) {
+            s0[k] = rd[k] ? (int64_t)RND((unsigned)rd[k] + 1) : 0;
+            s1[k] = s0[k] + (int64_t)RND((unsigned)(rd[k] - s0[k]) + 1);
+            ss[k] = 1 + (int64_t)RND(3);
+            sd[k] = (s1[k] - s0[k] + ss[k] - 1) / ss[k];
+        }
+        vt_tensor *sl = mk(VT_I16, rank, sd, NULL);
+        CHECK_EQ_INT(vt_k_slice(&kc_big, r, s0, s1, ss, sl, &e), VT_OK);
+        bool same = true;
+        for (size_t i = 0; i < sl->nelem && same; i++) {
+            size_t rem = i, off = 0, mul = 1;
+            for (int k = rank - 1; k >= 0; k--) {
+                size_t ix = rem % (size_t)sd[k];
+                rem /= (size_t)sd[k];
+                off += (size_t)(s0[k] + (int64_t)ix * ss[k]) * mul, mul *= (size_t)rd[k];
+            }
+            same = ((int16_t *)sl->data)[i] == ((int16_t *)r->data)[off];
+        }
+        CHECK_MSG(same, "slice iteration %d differs", iter);
+        vt_tensor_release(x), vt_tensor_release(pv), vt_tensor_release(r), vt_tensor_release(sl);
+    }
+#undef RND
+}
+
 TEST(iota) {
     vt_error e;
     vt_tensor *a = mk(VT_I32, 2, (int64_t[]){2, 3}, NULL);
@@ -248,6 +315,7 @@ int main(void) {
     RUN(reshape_transpose);
     RUN(slices);
     RUN(concat_pad_reverse);
+    RUN(random_pad_slice);
     RUN(iota);
     return vt_test_finish();
 }

@@ -358,6 +358,26 @@ TEST(complex_unary) {
     r = o->data;
     CHECK(near(r[0], 1.0397207708399179, 1e-14) && near(r[1], 0.7853981633974483, 1e-14));
     vt_tensor_release(o);
+    /* log(-1) = i pi; sin(i) = i sinh 1; cos(i) = cosh 1; tan(i) = i tanh 1; tanh(1); rsqrt(4) */
+    struct { vt_unary_op op; double re, im, wre, wim; } cz[] = {
+        {VT_UN_LOG, -1, 0, 0, M_PI},
+        {VT_UN_SINE, 0, 1, 0, 1.1752011936438014},
+        {VT_UN_COSINE, 0, 1, 1.5430806348152437, 0},
+        {VT_UN_TAN, 0, 1, 0, 0.7615941559557649},
+        {VT_UN_TANH, 1, 0, 0.7615941559557649, 0},
+        {VT_UN_RSQRT, 4, 0, 0.5, 0},
+        {VT_UN_EXP, 0, M_PI / 2, 0, 1},
+        {VT_UN_ATANH, 0, 0, 0, 0},
+        {VT_UN_ASINH, 0, 1, 0, M_PI / 2},
+    };
+    for (size_t i = 0; i < sizeof cz / sizeof cz[0]; i++) {
+        double zi[2] = {cz[i].re, cz[i].im};
+        o = un(cz[i].op, VT_C128, 1, zi);
+        r = o->data;
+        CHECK_MSG(near(r[0], cz[i].wre, 1e-15) && near(r[1], cz[i].wim, 1e-15), "%s(%g, %g) = (%g, %g)",
+                  vt_unary_op_name(cz[i].op), cz[i].re, cz[i].im, r[0], r[1]);
+        vt_tensor_release(o);
+    }
     float zf[4] = {0.0f, 3.14159265f, 1.0f, -1.0f};
     o = un(VT_UN_EXP, VT_C64, 2, zf);
     float *rf = o->data;
@@ -400,6 +420,24 @@ TEST(unary_errors) {
     vt_kctx poor = {.threads = 1, .fuel_left = 7};
     CHECK_ERR(vt_k_unary(&poor, VT_UN_EXP, x, o, &err), &err, VT_ELIMIT, "fuel");
     CHECK_EQ_INT(poor.fuel_left, 0);
+    /* hostile tensor records: an element count whose byte size overflows, and a huge but
+     * consistent one that only the fuel meter stops (no element is touched) */
+    vt_tensor fake = *x, fake_out = *o;
+    fake.nelem = (size_t)1 << 62;
+    fake.nbytes = 0;
+    fake.dims[0] = (int64_t)1 << 62;
+    fake_out.nelem = fake.nelem;
+    fake_out.nbytes = 0;
+    fake_out.dims[0] = fake.dims[0];
+    CHECK_ERR(vt_k_unary(&c, VT_UN_EXP, &fake, &fake_out, &err), &err, VT_EINPUT, "bytes for 4611686018427387904 elements");
+    fake.nelem = fake_out.nelem = (size_t)1 << 40;
+    fake.nbytes = fake_out.nbytes = (size_t)1 << 42;
+    fake.dims[0] = fake_out.dims[0] = (int64_t)1 << 40;
+    vt_kctx budget = {.threads = 4, .fuel_left = 1000000000};
+    CHECK_ERR(vt_k_unary(&budget, VT_UN_EXP, &fake, &fake_out, &err), &err, VT_ELIMIT, "fuel");
+    CHECK_ERR(vt_k_reduce_precision(&budget, &fake, 5, 10, &fake_out, &err), &err, VT_ELIMIT, "fuel");
+    CHECK_ERR(vt_k_bitcast_convert(&budget, &fake, &fake_out, &err), &err, VT_ELIMIT, "fuel");
+    CHECK_ERR(vt_k_convert(&budget, &fake, &fake_out, &err), &err, VT_ELIMIT, "fuel");
     vt_kctx rich = {.threads = 1, .fuel_left = 8};
     CHECK_EQ_INT(vt_k_unary(&rich, VT_UN_EXP, x, o, &err), VT_OK);
     CHECK_EQ_INT(rich.fuel_left, 0);

@@ -504,6 +504,19 @@ TEST(devices_import) {
     CHECK_EQ_INT(json_array_size(rows), 17);
     json_decref(rows);
     char big[600];
+    snprintf(big, sizeof big, "%s/huge.json", vt_test_tmpdir());
+    {
+        size_t n = (16u << 20) + 1;
+        char *txt = malloc(n);
+        memset(txt, ' ', n);
+        txt[0] = '{';
+        CHECK_EQ_INT(vt_write_file_atomic(big, txt, n, &e), VT_OK);
+        free(txt);
+    }
+    CHECK_ERR(vt_store_import_devices(s, big, &nd, &nl, &e), &e, VT_ELIMIT, "exceeds the input limit");
+    snprintf(f, sizeof f, "%s/nul.conf", vt_test_tmpdir());
+    CHECK_EQ_INT(vt_write_file_atomic(f, "NodeName=a\0 Name=gpu", 21, &e), VT_OK);
+    CHECK_ERR(vt_store_import_devices(s, f, &nd, &nl, &e), &e, VT_EINPUT, "NUL byte");
     snprintf(big, sizeof big, "%s/nonexistent.json", vt_test_tmpdir());
     CHECK_ERR(vt_store_import_devices(s, big, &nd, &nl, &e), &e, VT_EIO, "cannot open");
     vt_store_close(s, &e);

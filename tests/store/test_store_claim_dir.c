@@ -263,6 +263,18 @@ TEST(hostile_directories) {
     write_text(d, "claim.json", "{\"entry\":\"main\",\"strategy\":\"x\",\"metadata\":{\"n\":9007199254740993}}");
     expect_import_fails(s, d, VT_EINPUT, "beyond 2^53");
 
+    d = variant("hugejson");
+    {
+        size_t big = (1u << 20) + 10;
+        char *txt = malloc(big + 1);
+        memset(txt, ' ', big);
+        memcpy(txt, "{\"entry\":\"main\",\"strategy\":\"x\"}", 32);
+        txt[big] = 0;
+        write_text(d, "claim.json", txt);
+        free(txt);
+    }
+    expect_import_fails(s, d, VT_ELIMIT, "hugejson/claim.json: 1048586 bytes exceed the limit");
+
     snprintf(p, sizeof p, "%s/does-not-exist", vt_test_tmpdir());
     expect_import_fails(s, p, VT_EIO, "not a directory");
 

@@ -522,6 +522,19 @@ TEST(random_integers_to_floats) {
                 CHECK_MSG(false, "i64 %lld -> %s: 0x%x want 0x%x", (long long)s, vt_dtype_name(fm->t), got, want);
         }
     }
+    /* every 16-bit integer into every small format (these go through f32, exactly) */
+    for (int32_t v = -32768; v < 65536; v++) {
+        int16_t i16 = (int16_t)v;
+        uint16_t u16 = (uint16_t)v;
+        for (size_t k = 0; k < NFORMATS; k++) {
+            const rfmt *fm = &formats[k];
+            unsigned gi = conv_to_small(VT_I16, &i16, fm->t), gu = conv_to_small(VT_U16, &u16, fm->t);
+            unsigned wi = v < 32768 ? ref_round(fm, &tables[k], (double)i16) : gi;
+            unsigned wu = v >= 0 ? ref_round(fm, &tables[k], (double)u16) : gu;
+            if ((gi != wi || gu != wu) && bad++ < 5)
+                CHECK_MSG(false, "16-bit %d -> %s: 0x%x/0x%x want 0x%x/0x%x", v, vt_dtype_name(fm->t), gi, gu, wi, wu);
+        }
+    }
     CHECK_EQ_INT(bad, 0);
     /* i32 -> f32 bulk (the fast loop) */
     int32_t iv[6] = {INT32_MAX, INT32_MIN, 16777217, -16777217, 16777219, 0};
