@@ -60,6 +60,8 @@ typedef struct vt_engine_options {
     vt_logger logger;
     /* Replica x partition grid for collectives (1 x 1 by default). */
     uint32_t num_replicas, num_partitions;
+    /* Run every elementwise op on its own instead of fusing chains (benchmarks, tests). */
+    bool no_fusion;
 } vt_engine_options;
 
 /* What a hook sees: the op, its evaluated operands, and room for its results (one per result

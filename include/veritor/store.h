@@ -152,6 +152,8 @@ typedef struct vt_store_event {
 vt_status vt_store_trace_begin(vt_store *s, const vt_hash256 *graph, int64_t start_ns, const char *metadata_json,
                                int64_t *trace_id, vt_error *err);
 vt_status vt_store_trace_end(vt_store *s, int64_t trace_id, int64_t end_ns, vt_error *err);
+/* Sets both ends at once (importers that learn them from the events). */
+vt_status vt_store_trace_span(vt_store *s, int64_t trace_id, int64_t start_ns, int64_t end_ns, vt_error *err);
 /* Appends n events in one transaction (or the caller's). */
 vt_status vt_store_events_append(vt_store *s, int64_t trace_id, const vt_store_event *ev, size_t n, vt_error *err);
 

@@ -3,4 +3,8 @@
 #define VERITOR_H
 #include "veritor/base.h"
 #include "veritor/tensor.h"
+#include "veritor/hlo.h"
+#include "veritor/interp.h"
+#include "veritor/store.h"
+#include "veritor/protocol.h"
 #endif

@@ -430,6 +430,12 @@ static int cmd_import_trace(const opts *o) {
     if (!st) st = vt_store_trace_begin(s, o->graph ? &g : NULL, 0, o->meta, &trace, &e);
     int line = 0;
     size_t count = 0;
+    /* Events go in in batches (one prepared statement per batch); strings live until then. */
+    enum { BATCH = 4096 };
+    vt_store_event *ev = malloc(BATCH * sizeof *ev);
+    char **owned = calloc(BATCH * 3, sizeof *owned);
+    size_t nev = 0, nown = 0;
+    if (!ev || !owned) st = vt_error_set(&e, VT_ENOMEM, "import-trace: out of memory");
     for (char *p = text, *next; !st && p && *p; p = next) {
         char *nl = strchr(p, '\n');
         next = nl ? nl + 1 : NULL;
@@ -453,20 +459,33 @@ static int cmd_import_trace(const opts *o) {
                               "strings, mem_bytes an integer", what);
         else {
             char *ptext = payload ? json_dumps(payload, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-            vt_store_event ev = {json_integer_value(ts), (vt_event_kind)k, json_string_value(dev), json_string_value(op),
-                                 mem ? json_integer_value(mem) : -1, ptext, NULL};
-            st = vt_store_events_append(s, trace, &ev, 1, &e);
-            free(ptext);
-            if (ev.ts_ns < t0) t0 = ev.ts_ns;
-            if (ev.ts_ns > t1) t1 = ev.ts_ns;
+            char *dv = dev ? strdup(json_string_value(dev)) : NULL, *opv = op ? strdup(json_string_value(op)) : NULL;
+            owned[nown++] = ptext;
+            owned[nown++] = dv;
+            owned[nown++] = opv;
+            if ((payload && !ptext) || (dev && !dv) || (op && !opv))
+                st = vt_error_set(&e, VT_ENOMEM, "%s: out of memory", what);
+            ev[nev++] = (vt_store_event){json_integer_value(ts), (vt_event_kind)k, dv, opv,
+                                         mem ? json_integer_value(mem) : -1, ptext, NULL};
+            if (json_integer_value(ts) < t0) t0 = json_integer_value(ts);
+            if (json_integer_value(ts) > t1) t1 = json_integer_value(ts);
             count++;
         }
         json_decref(j);
+        if (!st && (nev == BATCH || !next || !*next)) {
+            st = vt_store_events_append(s, trace, ev, nev, &e);
+            for (size_t i = 0; i < nown; i++) free(owned[i]);
+            nev = nown = 0;
+        }
     }
+    if (!st && nev) st = vt_store_events_append(s, trace, ev, nev, &e);
+    for (size_t i = 0; owned && i < nown; i++) free(owned[i]);
+    free(ev);
+    free(owned);
     free(text);
     if (!st && count) {
         /* start/end from the events themselves */
-        st = vt_store_trace_end(s, trace, t1, &e);
+        st = vt_store_trace_span(s, trace, t0, t1, &e);
     }
     if (st) {
         vt_store_rollback(s);
@@ -475,7 +494,6 @@ static int cmd_import_trace(const opts *o) {
     st = vt_store_commit(s, &e);
     if (st) return finish(s, fail(&e));
     printf("trace %lld: %zu events\n", (long long)trace, count);
-    (void)t0;
     return finish(s, 0);
 }
 

@@ -9,8 +9,9 @@
 static const char help_text[] =
     "usage: veritor parse [options] FILE...\n"
     "\n"
-    "Parses StableHLO text (every part of a file split by lines `// -----`) and prints, per part,\n"
-    "the module's functions with their signatures and op counts.\n"
+    "Parses StableHLO text (every part of a file split by lines `// -----`), type-checks it\n"
+    "against the spec's constraints (vt_module_verify), and prints, per part, the module's\n"
+    "functions with their signatures and op counts.\n"
     "\n"
     "Options (parser limits; defaults in docs/stablehlo-text.md):\n"
     "  --max-input-bytes N     largest input file (default 1 GiB)\n"
@@ -18,10 +19,12 @@ static const char help_text[] =
     "  --max-ops N             ops per module (default 10^7)\n"
     "  --max-constant-bytes N  decoded constant bytes per module (default 4 GiB)\n"
     "  --max-elements N        elements of any declared tensor type (default 2^40)\n"
+    "  --no-verify             parse only, skip the type checker\n"
     "  -q, --quiet             print nothing on success\n"
     "  -h, --help              this help\n"
     "\n"
-    "Exit status: 0 every part parsed; 2 a syntax or type error (the first one is printed);\n"
+    "Exit status: 0 every part parsed and verified; 2 a syntax or type error (the first one is\n"
+    "printed);\n"
     "3 a limit was hit.\n";
 
 /* Shared by parse/fmt/ops: limit options. Returns 1 when argv[*i] was one (consumed), 0 when
@@ -86,8 +89,8 @@ static void print_module(const char *file, size_t part, size_t nparts, const vt_
 int vt_cmd_parse(int argc, char **argv) {
     vt_parse_limits lim;
     vt_parse_limits_default(&lim);
-    bool quiet = false;
-    int first_file = 0, nfiles = 0;
+    bool quiet = false, verify = true;
+    int nfiles = 0;
     char **files = calloc((size_t)argc, sizeof *files);
     if (!files) return 3;
     for (int i = 1; i < argc; i++) {
@@ -103,12 +106,12 @@ int vt_cmd_parse(int argc, char **argv) {
         }
         if (r) continue;
         if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0) quiet = true;
+        else if (strcmp(argv[i], "--no-verify") == 0) verify = false;
         else if (argv[i][0] == '-' && argv[i][1]) {
             free(files);
             return vt_cli_usage("parse", "unknown option '%s'", argv[i]);
         } else files[nfiles++] = argv[i];
     }
-    (void)first_file;
     if (!nfiles) {
         free(files);
         return vt_cli_usage("parse", "no input file");
@@ -133,6 +136,11 @@ int vt_cmd_parse(int argc, char **argv) {
             vt_parse_options o = {files[fi], parts[k].line, &lim};
             vt_module *m;
             if (vt_parse_module(parts[k].text, parts[k].len, &o, &m, &err) != VT_OK) {
+                rc = vt_cli_fail(&err);
+                break;
+            }
+            if (verify && vt_module_verify(m, &err) != VT_OK) {
+                vt_module_free(m);
                 rc = vt_cli_fail(&err);
                 break;
             }

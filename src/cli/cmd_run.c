@@ -30,6 +30,7 @@ static const char help_text[] =
     "  --max-iterations N    while-loop iterations over the run (default 10^6)\n"
     "  --threads N           kernel threads (default: all cores; results do not depend on it)\n"
     "  --json                print a JSON report\n"
+    "  --no-fusion           run every elementwise op alone (same results, more memory traffic)\n"
     "\n"
     "Exit status: 0 ran and every check passed; 1 a check failed; 2 cannot parse, verify or\n"
     "execute (an unsupported op is named); 3 a resource limit was hit.\n";
@@ -144,6 +145,8 @@ int vt_cmd_run(int argc, char **argv) {
             return 0;
         } else if (strcmp(a, "--json") == 0) {
             json = true;
+        } else if (strcmp(a, "--no-fusion") == 0) {
+            cfg.no_fusion = true;
         } else if (!strcmp(a, "--entry") || !strcmp(a, "--input") || !strcmp(a, "--random-inputs") || !strcmp(a, "-o") ||
                    !strcmp(a, "--output") || !strcmp(a, "--limit-bytes") || !strcmp(a, "--fuel") ||
                    !strcmp(a, "--deadline") || !strcmp(a, "--threads") || !strcmp(a, "--max-iterations")) {

@@ -1,4 +1,5 @@
 /* veritor command-line entry point: dispatches to one function per subcommand. */
+#include "cli/blas_setup.h"
 #include "cli/cli.h"
 
 #include <errno.h>
@@ -72,6 +73,8 @@ bool vt_cli_print_help(const char *cmd) {
 }
 
 int main(int argc, char **argv) {
+    /* Before anything else: OpenBLAS reads its core type when the library loads. */
+    vt_cli_blas_setup(argc, argv);
     if (argc < 2) {
         print_main_help(stderr);
         return 2;

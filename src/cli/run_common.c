@@ -103,7 +103,7 @@ static void run_part(const char *path, const vt_text_part *tp, const vt_run_conf
         vt_module_free(m);
         return;
     }
-    vt_engine_options eo = {cfg->threads, {0}, 1, 1};
+    vt_engine_options eo = {cfg->threads, {0}, 1, 1, cfg->no_fusion};
     vt_engine *e = vt_engine_create(&eo, err);
     if (!e) {
         pr->status = err->code;

@@ -27,6 +27,7 @@ typedef struct vt_run_config {
     char **inputs;
     size_t ninputs;
     uint64_t max_input_bytes;
+    bool no_fusion;
 } vt_run_config;
 
 /* Runs every part of `path`. *parts is malloc'ed (vt_part_results_free). Returns VT_OK when the

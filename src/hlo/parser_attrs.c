@@ -946,17 +946,15 @@ static vt_status parse_attr_inner(vt_parser *p, vt_attr **out) {
             const char *tat = p->tok.s;
             if (vt_parse_type(p, &a->type) != VT_OK) return p->err->code;
             if (!vt_type_is_static(a->type)) return vt_perr_at(p, tat, VT_EINPUT, "dense_resource needs a static tensor type");
-            if (p->ncalls == p->cap_calls || true) {
-                /* resources are resolved after the file metadata section; remember the attr */
-                if (p->nloc_refs == p->cap_loc_refs) {
-                    size_t nc = p->cap_loc_refs ? p->cap_loc_refs * 2 : 64;
-                    vt_attr **nn = realloc(p->loc_refs, nc * sizeof *nn);
-                    if (!nn) return vt_perr_at(p, tat, VT_ENOMEM, "out of memory");
-                    p->loc_refs = nn;
-                    p->cap_loc_refs = nc;
-                }
-                p->loc_refs[p->nloc_refs++] = a;
+            /* resolved after the file metadata section, like location aliases */
+            if (p->nloc_refs == p->cap_loc_refs) {
+                size_t nc = p->cap_loc_refs ? p->cap_loc_refs * 2 : 64;
+                vt_attr **nn = realloc(p->loc_refs, nc * sizeof *nn);
+                if (!nn) return vt_perr_at(p, tat, VT_ENOMEM, "out of memory");
+                p->loc_refs = nn;
+                p->cap_loc_refs = nc;
             }
+            p->loc_refs[p->nloc_refs++] = a;
             *out = a;
             return VT_OK;
         }

@@ -535,18 +535,9 @@ static vt_status parse_convolution(vt_parser *p, vt_op_builder *b) {
     return vt_parse_op_signature(p, b);
 }
 
-static vt_value *new_arg(vt_parser *p, const char *name, size_t n, const vt_type *t) {
-    (void)p;
-    (void)name;
-    (void)n;
-    (void)t;
-    return NULL;
-}
-
 /* reduce(%x init: %i), ... applies OP across dimensions = [..] : sig
  * reduce(%x init: %i), ... across dimensions = [..] : sig reducer(%a: T, %b: T) ... { body } */
 static vt_status parse_reduce(vt_parser *p, vt_op_builder *b) {
-    (void)new_arg;
     vt_vec inits = {.elem = sizeof(vt_value *)};
     do {
         vt_value *x, *i;
@@ -615,7 +606,7 @@ static vt_status parse_reduce(vt_parser *p, vt_op_builder *b) {
         inner->operands[0] = &blk->args[0];
         inner->operands[1] = &blk->args[1];
         inner->nresults = 1;
-        inner->results[0].type = (oc == VT_OP_COMPARE) ? et : et;
+        inner->results[0].type = et;
         inner->results[0].def = inner;
         inner->results[0].id = p->m->num_values++;
         inner->line = b->op->line;
@@ -801,6 +792,65 @@ static vt_status parse_sdy_sharding(vt_parser *p, vt_op_builder *b) {
     return vt_parse_op_signature(p, b);
 }
 
+/* `kw=<attr>` kept as the exact text `prefix<text>suffix` (Shardy's own syntax). */
+static vt_status sdy_raw_attr(vt_parser *p, vt_op_builder *b, const char *kw, const char *prefix, const char *suffix) {
+    if (vt_expect_kw(p, kw) != VT_OK || vt_expect(p, TK_EQUAL, "'='") != VT_OK) return p->err->code;
+    const char *s = p->tok.s;
+    vt_attr *tmp;
+    if (vt_parse_attr(p, &tmp) != VT_OK) return p->err->code;
+    const char *e = p->tok.s;
+    while (e > s && (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\t' || e[-1] == '\r')) e--;
+    size_t lp = strlen(prefix), ls = strlen(suffix), n = (size_t)(e - s);
+    vt_attr *a = vt_new_attr(p, VT_ATTR_OPAQUE);
+    char *txt = vt_palloc(p, lp + n + ls + 1);
+    if (!a || !txt) return p->err->code;
+    memcpy(txt, prefix, lp);
+    memcpy(txt + lp, s, n);
+    memcpy(txt + lp + n, suffix, ls + 1);
+    a->str = txt;
+    a->len = lp + n + ls;
+    vt_add_attr(p, b, kw, a);
+    return p->failed ? p->err->code : VT_OK;
+}
+
+/* sdy.manual_computation(%x) in_shardings=[..] out_shardings=[..] manual_axes={..}
+ *   (%a: T, ...) { ... } : (T) -> R */
+static vt_status parse_sdy_manual(vt_parser *p, vt_op_builder *b) {
+    if (parse_operand_list_parens(p, b) != VT_OK) return p->err->code;
+    if (sdy_raw_attr(p, b, "in_shardings", "#sdy.sharding_per_value<", ">") != VT_OK ||
+        sdy_raw_attr(p, b, "out_shardings", "#sdy.sharding_per_value<", ">") != VT_OK ||
+        sdy_raw_attr(p, b, "manual_axes", "#sdy<manual_axes", ">") != VT_OK)
+        return p->err->code;
+    if (vt_expect(p, TK_LPAREN, "'(' with the body's arguments") != VT_OK) return p->err->code;
+    vt_vec args = {.elem = sizeof(vt_value)};
+    if (!vt_tok_is(p, TK_RPAREN)) {
+        do {
+            vt_value v = {0};
+            if (!vt_tok_is(p, TK_PERCENT) || memchr(p->tok.s, '#', p->tok.n)) {
+                vt_vec_free(&args);
+                return PERR(p, "expected an argument name");
+            }
+            v.name = vt_pstrndup(p, p->tok.s + 1, p->tok.n - 1);
+            vt_lex_next(p);
+            if (vt_expect(p, TK_COLON, "':'") != VT_OK || vt_parse_type(p, &v.type) != VT_OK || vt_parse_opt_location(p, &v.loc) != VT_OK ||
+                !vt_vec_push(p, &args, &v)) {
+                vt_vec_free(&args);
+                return p->err->code;
+            }
+        } while (vt_accept(p, TK_COMMA));
+    }
+    if (vt_expect(p, TK_RPAREN, "')'") != VT_OK) {
+        vt_vec_free(&args);
+        return p->err->code;
+    }
+    size_t n = args.n;
+    vt_value *av = vt_vec_finish(p, &args);
+    vt_region *r;
+    if (p->failed || vt_parse_region_with_args(p, b->op, av, n, &r) != VT_OK || !vt_vec_push(p, &b->regions, &r)) return p->err->code;
+    if (vt_tok_is(p, TK_LBRACE) && vt_parse_attr_dict(p, &b->attrs) != VT_OK) return p->err->code;
+    return vt_parse_op_signature(p, b);
+}
+
 vt_status vt_parse_pretty_op(vt_parser *p, vt_op_builder *b) {
     vt_opcode oc = b->op->code;
     switch (vt_op_info_get(oc)->pretty) {
@@ -821,8 +871,7 @@ vt_status vt_parse_pretty_op(vt_parser *p, vt_op_builder *b) {
     case VT_PK_CHECK_CONST: return parse_check_const(p, b);
     case VT_PK_SDY_MESH: return parse_sdy_mesh(p, b);
     case VT_PK_SDY_SHARDING: return parse_sdy_sharding(p, b);
-    case VT_PK_SDY_MANUAL:
-        return vt_perr_at(p, b->start, VT_EUNSUPPORTED, "not supported: the pretty form of %s (use the generic form)", b->op->name);
+    case VT_PK_SDY_MANUAL: return parse_sdy_manual(p, b);
     case VT_PK_GENERIC:
         if (vt_tok_is(p, TK_LPAREN) && oc != VT_OP_CASE && oc != VT_OP_IF)
             return vt_perr_at(p, b->start, VT_EUNSUPPORTED, "not supported: the pretty form of %s (use the generic form)", b->op->name);

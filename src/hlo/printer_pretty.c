@@ -436,6 +436,48 @@ static bool pr_sdy(vt_printer *pr, const vt_op *op, bool mesh) {
     return true;
 }
 
+static bool opaque_wrapped(const vt_attr *a, const char *prefix, const char *suffix) {
+    size_t lp = strlen(prefix), ls = strlen(suffix);
+    return a && a->kind == VT_ATTR_OPAQUE && a->len >= lp + ls && memcmp(a->str, prefix, lp) == 0 &&
+           memcmp(a->str + a->len - ls, suffix, ls) == 0;
+}
+
+static bool pr_sdy_manual(vt_printer *pr, const vt_op *op) {
+    static const char *kw[3] = {"in_shardings", "out_shardings", "manual_axes"};
+    const vt_attr *a[3];
+    for (int i = 0; i < 3; i++) {
+        a[i] = vt_op_attr(op, kw[i]);
+        if (!opaque_wrapped(a[i], i < 2 ? "#sdy.sharding_per_value<" : "#sdy<manual_axes", ">")) return false;
+    }
+    if (op->nregions != 1 || op->regions[0]->nblocks != 1 || op->regions[0]->blocks[0]->label) return false;
+    const vt_block *blk = op->regions[0]->blocks[0];
+    for (size_t i = 0; i < blk->nargs; i++)
+        if (!blk->args[i].name) return false;
+    vt_buf_printf(pr->b, "%s(", vt_op_name(op));
+    vt_pr_operands(pr, op, 0, op->noperands);
+    vt_buf_puts(pr->b, ")");
+    for (int i = 0; i < 3; i++) {
+        size_t lp = i < 2 ? strlen("#sdy.sharding_per_value<") : strlen("#sdy<manual_axes");
+        vt_buf_printf(pr->b, " %s=", kw[i]);
+        vt_buf_append(pr->b, a[i]->str + lp, a[i]->len - lp - 1);
+    }
+    vt_buf_puts(pr->b, " (");
+    for (size_t i = 0; i < blk->nargs; i++) {
+        if (i) vt_buf_puts(pr->b, ", ");
+        vt_pr_value(pr, &blk->args[i]);
+        vt_buf_puts(pr->b, ": ");
+        vt_type_print(pr->b, blk->args[i].type);
+        vt_pr_loc(pr, blk->args[i].loc);
+    }
+    vt_buf_puts(pr->b, ") ");
+    vt_pr_region(pr, op->regions[0], false);
+    const char *skip[] = {"in_shardings", "out_shardings", "manual_axes"};
+    vt_pr_attr_dict(pr, op->attrs, op->nattrs, skip, 3);
+    vt_buf_puts(pr->b, " : ");
+    vt_pr_functional_type(pr, op);
+    return true;
+}
+
 bool vt_pr_pretty_op(vt_printer *pr, const vt_op *op) {
     if (op->code == VT_OP_UNKNOWN) return false;
     size_t mark = pr->b->len;
@@ -459,7 +501,7 @@ bool vt_pr_pretty_op(vt_printer *pr, const vt_op *op) {
     case VT_PK_SDY_SHARDING: ok = pr_sdy(pr, op, false); break;
     case VT_PK_REDUCE:
     case VT_PK_SCAN:
-    case VT_PK_SDY_MANUAL:
+    case VT_PK_SDY_MANUAL: ok = pr_sdy_manual(pr, op); break;
     case VT_PK_GENERIC: ok = false; break;
     }
     if (!ok) pr->b->len = mark; /* drop partial output; the generic form follows */

@@ -63,7 +63,7 @@ static bool force_fail(void) {
 
 /* Integer-valued data in [-4, 4]: every product and partial sum is exact in float, so any
  * correct kernel must reproduce the reference bit for bit. */
-static double tval(size_t i, unsigned salt) { return (double)((int)((i * 2654435761u + salt * 40503u) >> 7) % 9 - 4); }
+static double tval(size_t i, unsigned salt) { return (double)((int)(((i * 2654435761u + salt * 40503u) >> 7) % 9) - 4); }
 
 /* One size: the exact product of the logical A (m x k) and B (k x n) is computed once, then each
  * kind and transpose combination stores A and B in its own layout and must reproduce it. */
@@ -174,9 +174,9 @@ static const blas_state *state(void) {
 }
 
 void vt_blas_setup(int argc, char **argv) {
-    (void)argc;
+    bool can_exec = argc > 0 && argv && argv[0]; /* execv needs main's NULL-terminated argv */
     const char *marker = getenv(VT_BLAS_ENV_MARKER);
-    if (!marker && !getenv("OPENBLAS_CORETYPE")) {
+    if (can_exec && !marker && !getenv("OPENBLAS_CORETYPE")) {
         const char *core = vt_blas_cpu_coretype();
         if (core) {
             setenv("OPENBLAS_CORETYPE", core, 1);
@@ -189,7 +189,7 @@ void vt_blas_setup(int argc, char **argv) {
         }
     }
     const blas_state *st = state();
-    if (!st->selftest_ok && !(marker && strcmp(marker, "2") == 0)) {
+    if (can_exec && !st->selftest_ok && !(marker && strcmp(marker, "2") == 0)) {
 #ifdef VT_X86
         const char *core = openblas_get_corename();
         setenv(VT_BLAS_ENV_FALLBACK_FROM, core ? core : "unknown", 1);
@@ -379,9 +379,10 @@ void vt_gemm_one(const vt_gemm_desc *g) {
     }
 }
 
-/* Block plan: a function of (m, n, k) only. Blocks split the longer of m and n so that each
- * holds about VT_GEMM_TASK_MACS multiply-adds but no fewer than VT_GEMM_MIN_BLOCK rows/columns
- * (each block repacks the other operand, so tiny blocks waste bandwidth). */
+/* Block plan: a function of (m, n, k) only. Blocks split the longer of m and n into a power of
+ * two of blocks, each with about VT_GEMM_TASK_MACS multiply-adds or more and no fewer than
+ * VT_GEMM_MIN_BLOCK rows/columns (each block repacks the other operand, so tiny blocks waste
+ * bandwidth). */
 #define VT_GEMM_TASK_MACS ((uint64_t)1 << 27)
 #define VT_GEMM_MIN_BLOCK 512
 
@@ -423,10 +424,12 @@ vt_status vt_gemm(const vt_gemm_desc *g, int threads, vt_error *err) {
     if (!vt_mul_u64(g->m, g->n, &macs) || !vt_mul_u64(macs, g->k ? g->k : 1, &macs)) macs = UINT64_MAX;
     gemm_plan pl = {g, g->m >= g->n, 0, 1};
     size_t along = pl.rows ? g->m : g->n;
-    uint64_t nb = macs / VT_GEMM_TASK_MACS;
-    uint64_t maxb = (along + VT_GEMM_MIN_BLOCK - 1) / VT_GEMM_MIN_BLOCK;
+    uint64_t nb = macs / VT_GEMM_TASK_MACS, maxb = along / VT_GEMM_MIN_BLOCK;
     if (nb > maxb) nb = maxb;
-    if (nb < 1) nb = 1;
+    /* a power of two, so that 2, 4, 8 threads get equal shares */
+    uint64_t p2 = 1;
+    while (p2 * 2 <= nb) p2 *= 2;
+    nb = p2;
     pl.bs = (size_t)((along + nb - 1) / nb);
     pl.bs = (pl.bs + 15) / 16 * 16;
     if (pl.bs > along) pl.bs = along;

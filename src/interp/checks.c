@@ -115,7 +115,7 @@ static vt_status expected_value(vt_hook_call *c, vt_tensor **out, bool *owned, v
 }
 
 static vt_status run_check(vt_hook_call *c, check_kind kind, double tol, int64_t min_ulp, int64_t max_ulp, vt_error *err) {
-    vt_tensor *a, *b;
+    vt_tensor *a = NULL, *b = NULL;
     bool owned = false;
     vt_status s = operand_tensor(c, 0, &a, err);
     if (!s) s = expected_value(c, &b, &owned, err);
@@ -153,7 +153,7 @@ static vt_status hook_check(void *user, vt_hook_call *c, vt_error *err) {
         s = run_check(c, CK_CLOSE, 0, lo, hi, err);
     } else if (strcmp(t, "check.eq") == 0) {
         /* Returns tensor<i1> instead of stopping: integers exact, floats within 1e-4. */
-        vt_tensor *a, *b;
+        vt_tensor *a = NULL, *b = NULL;
         s = operand_tensor(c, 0, &a, err);
         if (!s) s = operand_tensor(c, 1, &b, err);
         if (s) return s;

@@ -32,6 +32,7 @@ vt_engine *vt_engine_create(const vt_engine_options *opt, vt_error *err) {
     if (opt) e->logger = opt->logger;
     e->num_replicas = opt && opt->num_replicas ? opt->num_replicas : 1;
     e->num_partitions = opt && opt->num_partitions ? opt->num_partitions : 1;
+    e->no_fusion = opt && opt->no_fusion;
     return e;
 }
 

@@ -1,6 +1,6 @@
 /* The execution loop: frames of value slots, blocks run step by step with buffers released
  * after their last use, function calls with a depth limit, and the public vt_execute. */
-#include "interp/interp_internal.h"
+#include "interp/fuse.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +76,19 @@ static vt_status exec_block(vt_run *r, vt_frame *f, const vt_block *b, const vt_
         if (s != VT_OK) {
             locate_error(r, op);
             return s;
+        }
+        if (st->fused) {
+            const vt_fused_group *g = st->fused;
+            s = vt_exec_fused(r, f, g);
+            if (s != VT_OK) {
+                locate_error(r, op);
+                return s;
+            }
+            for (size_t j = i; j < i + g->count; j++)
+                for (uint32_t k = 0; k < p->steps[j].nrelease; k++)
+                    vt_rvalue_release(&f->slots[p->steps[j].release[k] - f->base]);
+            i += g->count - 1;
+            continue;
         }
         vt_rvalue *in = op->noperands <= 8 ? in_small : malloc(op->noperands * sizeof *in);
         vt_rvalue *out = op->nresults <= 8 ? out_small : calloc(op->nresults, sizeof *out);
@@ -226,6 +239,7 @@ vt_status vt_execute(vt_engine *e, const vt_module *m, const char *entry, const 
     r.kc.max_tensor_bytes = r.lim.max_tensor_bytes;
     r.fuel_start = r.kc.fuel_left;
     r.err = err;
+    r.fuse = !e->no_fusion;
     r.t0 = vt_rt_now();
     r.acct = calloc(1, sizeof *r.acct);
     r.cache = vt_plan_cache_new();

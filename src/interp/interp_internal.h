@@ -18,6 +18,7 @@ struct vt_engine {
     int threads;
     vt_logger logger;
     uint32_t num_replicas, num_partitions;
+    bool no_fusion;
     vt_hook_entry *hooks;
     size_t nhooks, caphooks;
     vt_infeed_fn infeed;
@@ -46,6 +47,7 @@ typedef struct vt_run {
     double t0;
     uint32_t depth;
     bool located; /* the error already names the op where it happened */
+    bool fuse;    /* plan elementwise fusion groups */
     uint64_t iters[VT_MAX_LOOP_NEST];
     size_t niters;
     vt_plan_cache *cache;

@@ -68,6 +68,12 @@ vt_status vt_k_convolution_shape(const vt_tensor *lhs, const vt_tensor *rhs, con
             __builtin_add_overflow(dil, p->padding[i][0], &pad) || __builtin_add_overflow(pad, p->padding[i][1], &pad) ||
             __builtin_mul_overflow(KS > 0 ? KS - 1 : 0, rd, &win) || __builtin_add_overflow(win, KS > 0, &win))
             return vt_error_set(err, VT_EINPUT, "convolution: spatial dimension %d: padding/dilation overflow", i);
+        /* bounds that keep every window coordinate the kernel computes inside int64 */
+        const int64_t lim = (int64_t)1 << 61;
+        if (p->padding[i][0] > lim || p->padding[i][0] < -lim || p->padding[i][1] > lim || p->padding[i][1] < -lim ||
+            dil > 2 * lim || win > 2 * lim || pad > 2 * lim)
+            return vt_error_set(err, VT_EINPUT, "convolution: spatial dimension %d: padding/dilation overflow (sizes "
+                                "beyond 2^62 are not supported)", i);
         dims[p->output_spatial_dims[i]] = (pad <= 0 || win > pad) ? 0 : (pad - win) / st + 1;
     }
     return VT_OK;

@@ -293,6 +293,39 @@ static void pack(const vt_tensor *t, const int64_t *b, int nb, const int64_t *x,
     vt_k_strided_copy(n, dims, vt_dtype_size(t->dtype), t->data, ss, dst, ds);
 }
 
+/* Element conversions split into fixed chunks over threads (pure per-element maps, so the
+ * split cannot change a bit). dir: 0 to compute type, 1 to a precision type, 2 from compute. */
+typedef struct conv_job {
+    int dir;
+    vt_compute c;
+    prec_t prec;
+    vt_dtype t;
+    bool sgn;
+    const char *src;
+    char *dst;
+    size_t n, ses, des;
+} conv_job;
+
+#define CONV_CHUNK ((size_t)1 << 16)
+
+static void conv_task(void *ctx, size_t task) {
+    const conv_job *j = ctx;
+    size_t lo = task * CONV_CHUNK, m = j->n - lo < CONV_CHUNK ? j->n - lo : CONV_CHUNK;
+    const char *s = j->src + lo * j->ses;
+    char *d = j->dst + lo * j->des;
+    if (j->dir == 0) vt_k_to_compute(j->c, j->t, s, d, m);
+    else if (j->dir == 1) to_precision(j->c, j->prec, j->t, s, d, m);
+    else vt_k_from_compute(j->c, j->t, j->sgn, s, d, m);
+}
+
+static void convert_par(vt_kctx *kc, int dir, vt_compute c, prec_t prec, vt_dtype t, bool sgn, const void *src,
+                        void *dst, size_t n) {
+    size_t cs = vt_k_compute_size(c), ts = vt_dtype_size(t);
+    conv_job j = {dir, c, prec, t, sgn, src, dst, n, dir == 2 ? cs : ts, dir == 2 ? ts : cs};
+    int threads = kc && kc->threads > 1 && n >= 4 * CONV_CHUNK ? kc->threads : 1;
+    vt_parallel_for(threads, (n + CONV_CHUNK - 1) / CONV_CHUNK, conv_task, &j);
+}
+
 /* Prepares one operand as compute-type data; *buf is what to free. */
 static vt_status prepare(vt_kctx *kc, const vt_tensor *t, const side *s, bool is_rhs, vt_compute c, prec_t prec,
                          operand_plan *op, const void **data, void **buf, vt_error *err) {
@@ -323,8 +356,7 @@ static vt_status prepare(vt_kctx *kc, const vt_tensor *t, const side *s, bool is
         free(packed);
         return err ? err->code : VT_ENOMEM;
     }
-    if (prec != P_NONE) to_precision(c, prec, t->dtype, src, conv, t->nelem);
-    else vt_k_to_compute(c, t->dtype, src, conv, t->nelem);
+    convert_par(kc, prec != P_NONE ? 1 : 0, c, prec, t->dtype, false, src, conv, t->nelem);
     free(packed);
     *data = *buf = conv;
     return VT_OK;
@@ -398,7 +430,7 @@ vt_status vt_k_dot_general(vt_kctx *kc, const vt_tensor *l, const vt_tensor *r, 
     if ((s = vt_gemm(&g, kc && kc->threads > 0 ? kc->threads : 1, err))) goto out;
     if (!direct) {
         bool sgn = vt_dtype_kind_of(l->dtype) == VT_KIND_SINT || vt_dtype_kind_of(r->dtype) == VT_KIND_SINT;
-        vt_k_from_compute(c, res->dtype, sgn, cbuf, res->data, res->nelem);
+        convert_par(kc, 2, c, P_NONE, res->dtype, sgn, cbuf, res->data, res->nelem);
     }
 out:
     free(abuf), free(bbuf), free(cbuf), free(aoff), free(boff);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "interp/blas.h"
 #include "interp/k_shape.h"
 
 #define CH 256 /* elements per converted chunk; a multiple of 8 so lanes line up across chunks */
@@ -22,7 +23,14 @@ typedef struct rplan {
     size_t O1, R, O2;
     const char *src;
     void *owned;
+    size_t u0, u1; /* the work units (o1, chunk of CH outputs along O2) this call computes */
 } rplan;
+
+/* Each unit's outputs are computed start to finish by one thread, so splitting the units over
+ * threads never changes a result. */
+#define FOR_UNITS(pl, o1, c0)                                                                   \
+    for (size_t u_ = (pl)->u0, nch_ = ((pl)->O2 + CH - 1) / CH, o1 = 0, c0 = 0;                 \
+         u_ < (pl)->u1 && (o1 = u_ / nch_, c0 = u_ % nch_ * CH, 1); u_++)
 
 static vt_status check_dims(const char *nm, const vt_tensor *op, const int64_t *dims, int nd, bool *red,
                             int64_t *rdims, int *rrank, vt_error *err) {
@@ -192,8 +200,7 @@ static void fold_f32(vt_reduce_op op, vt_dtype t, const rplan *pl, float init, f
     size_t es = vt_dtype_size(t);
     bool narrow = t != VT_F32, rnd = narrow && (op == VT_REDUCE_ADD || op == VT_REDUCE_MUL);
     float buf[CH], acc[8 * CH], id = identity_f(op);
-    for (size_t o1 = 0; o1 < pl->O1; o1++)
-        for (size_t c0 = 0; c0 < pl->O2; c0 += CH) {
+    FOR_UNITS(pl, o1, c0) {
             size_t m2 = pl->O2 - c0 < CH ? pl->O2 - c0 : CH;
             float lane[8];
             if (pl->O2 == 1) {
@@ -236,8 +243,7 @@ static void fold_f64(vt_reduce_op op, const rplan *pl, double init, double *out)
     double acc[8 * CH];
     double id = op == VT_REDUCE_ADD ? -0.0 : op == VT_REDUCE_MUL ? 1.0 : op == VT_REDUCE_MAX ? -INFINITY : INFINITY;
     const double *src = (const double *)pl->src;
-    for (size_t o1 = 0; o1 < pl->O1; o1++)
-        for (size_t c0 = 0; c0 < pl->O2; c0 += CH) {
+    FOR_UNITS(pl, o1, c0) {
             size_t m2 = pl->O2 - c0 < CH ? pl->O2 - c0 : CH;
             double lane[8];
             if (pl->O2 == 1) {
@@ -265,8 +271,8 @@ static void fold_f64(vt_reduce_op op, const rplan *pl, double init, double *out)
 #define DEFINE_CFOLD(T, SUF, TO)                                                                    \
     static void fold_##SUF(vt_reduce_op op, vt_dtype t, const rplan *pl, const T *init, T *out) {    \
         size_t es = vt_dtype_size(t);                                                               \
-        for (size_t o1 = 0; o1 < pl->O1; o1++)                                                      \
-            for (size_t o2 = 0; o2 < pl->O2; o2++) {                                                \
+        FOR_UNITS(pl, o1, c0)                                                                       \
+            for (size_t o2 = c0; o2 < pl->O2 && o2 < c0 + CH; o2++) {                               \
                 T a[2] = {0, 0}, x[2];                                                              \
                 for (size_t r = 0; r < pl->R; r++) {                                                \
                     TO(t, pl->src + ((o1 * pl->R + r) * pl->O2 + o2) * es, x, 1);                   \
@@ -306,8 +312,7 @@ static void fold_int(vt_reduce_op op, vt_dtype t, const rplan *pl, uint64_t init
     bool sgn = vt_dtype_kind_of(t) == VT_KIND_SINT, boolean = t == VT_I1;
     size_t es = vt_dtype_size(t);
     uint64_t buf[CH];
-    for (size_t o1 = 0; o1 < pl->O1; o1++)
-        for (size_t c0 = 0; c0 < pl->O2; c0 += CH) {
+    FOR_UNITS(pl, o1, c0) {
             size_t m2 = pl->O2 - c0 < CH ? pl->O2 - c0 : CH;
             uint64_t *o = out + o1 * pl->O2 + c0;
             for (size_t j = 0; j < m2; j++) o[j] = init;
@@ -323,6 +328,44 @@ static void fold_int(vt_reduce_op op, vt_dtype t, const rplan *pl, uint64_t init
                 for (size_t j = 0; j < m2; j++) o[j] = int_op(op, sgn, boolean, o[j], buf[j]);
             }
         }
+}
+
+typedef struct red_job {
+    vt_reduce_op op;
+    vt_dtype t;
+    const rplan *pl;
+    unsigned char init[16]; /* the init value's storage bytes */
+    void *out;              /* compute-type results, one per output */
+    size_t per_task, nunits;
+} red_job;
+
+static void red_task(void *ctx, size_t task) {
+    const red_job *j = ctx;
+    rplan pl = *j->pl;
+    pl.u0 = task * j->per_task;
+    pl.u1 = pl.u0 + j->per_task < j->nunits ? pl.u0 + j->per_task : j->nunits;
+    vt_dtype t = j->t;
+    if (vt_dtype_is_int(t) || t == VT_I1) {
+        uint64_t iv;
+        vt_k_to_u64(t, j->init, &iv, 1);
+        fold_int(j->op, t, &pl, iv, j->out);
+    } else if (t == VT_F64) {
+        double iv;
+        memcpy(&iv, j->init, 8);
+        fold_f64(j->op, &pl, iv, j->out);
+    } else if (t == VT_C64) {
+        float iv[2];
+        memcpy(iv, j->init, 8);
+        fold_c64(j->op, t, &pl, iv, j->out);
+    } else if (t == VT_C128) {
+        double iv[2];
+        memcpy(iv, j->init, 16);
+        fold_c128(j->op, t, &pl, iv, j->out);
+    } else {
+        float iv;
+        vt_k_to_f32(t, j->init, &iv, 1);
+        fold_f32(j->op, t, &pl, iv, j->out);
+    }
 }
 
 vt_status vt_k_reduce(vt_kctx *kc, vt_reduce_op op, const vt_tensor *operand, const vt_tensor *init,
@@ -359,39 +402,21 @@ vt_status vt_k_reduce(vt_kctx *kc, vt_reduce_op op, const vt_tensor *operand, co
         return s;
     }
     size_t n = res->nelem;
-    void *out = NULL;
-    if (intlike) {
-        uint64_t iv;
-        vt_k_to_u64(t, init->data, &iv, 1);
-        if (!(out = vt_k_scratch(kc, n, 8, nm, err))) goto fail;
-        fold_int(op, t, &pl, iv, out);
-        vt_k_from_u64(t, out, vt_dtype_kind_of(t) == VT_KIND_SINT, res->data, n);
-    } else if (t == VT_F64) {
-        double iv;
-        memcpy(&iv, init->data, 8);
-        if (!(out = vt_k_scratch(kc, n, 8, nm, err))) goto fail;
-        fold_f64(op, &pl, iv, out);
-        memcpy(res->data, out, n * 8);
-    } else if (t == VT_C64 || t == VT_C128) {
-        if (!(out = vt_k_scratch(kc, n, t == VT_C64 ? 8 : 16, nm, err))) goto fail;
-        if (t == VT_C64) {
-            float iv[2];
-            memcpy(iv, init->data, 8);
-            fold_c64(op, t, &pl, iv, out);
-        } else {
-            double iv[2];
-            memcpy(iv, init->data, 16);
-            fold_c128(op, t, &pl, iv, out);
-        }
-        memcpy(res->data, out, res->nbytes);
-    } else {
-        float iv;
-        vt_k_to_f32(t, init->data, &iv, 1);
-        if (!(out = vt_k_scratch(kc, n, 4, nm, err))) goto fail;
-        fold_f32(op, t, &pl, iv, out);
-        vt_k_from_f32(t, out, res->data, n); /* exact: every value is already of type t */
-    }
-    free(out);
+    red_job job = {op, t, &pl, {0}, NULL, 0, 0};
+    size_t es = intlike || t == VT_F64 || t == VT_C64 ? 8 : t == VT_C128 ? 16 : 4;
+    memcpy(job.init, init->data, vt_dtype_size(t));
+    if (!(job.out = vt_k_scratch(kc, n, es, nm, err))) goto fail;
+    /* units of work: (o1, chunk of CH outputs); about 2^16 elements per task */
+    size_t nunits = pl.O1 * ((pl.O2 + CH - 1) / CH), per_unit = (pl.R ? pl.R : 1) * (pl.O2 < CH ? pl.O2 : CH);
+    job.per_task = ((size_t)1 << 16) / per_unit + 1;
+    job.nunits = nunits;
+    size_t ntasks = (nunits + job.per_task - 1) / job.per_task;
+    vt_parallel_for(kc && kc->threads > 1 ? kc->threads : 1, ntasks, red_task, &job);
+    void *out = job.out;
+    if (intlike) vt_k_from_u64(t, out, vt_dtype_kind_of(t) == VT_KIND_SINT, res->data, n);
+    else if (t == VT_F64 || t == VT_C64 || t == VT_C128) memcpy(res->data, out, res->nbytes);
+    else vt_k_from_f32(t, out, res->data, n); /* exact: every value is already of type t */
+    free(job.out);
     free(pl.owned);
     return VT_OK;
 fail:

@@ -120,12 +120,15 @@ vt_status vt_k_slice(vt_kctx *kc, const vt_tensor *op, const int64_t *start, con
                                 nm, i, (long long)start[i], (long long)limit[i], (long long)op->dims[i]);
         int64_t n = limit[i] - start[i];
         dims[i] = n / st + (n % st != 0);
-        ss[i] = os[i] * st;
-        off += start[i] * os[i];
     }
     if ((s = expect_result(nm, res, op->dtype, op->rank, dims, err))) return s;
     if ((s = charge(kc, nm, res->nelem, err))) return s;
     if (res->nelem == 0) return VT_OK;
+    /* a non-empty result means a non-empty operand: these products stay inside it */
+    for (int i = 0; i < op->rank; i++) {
+        ss[i] = dims[i] > 1 ? os[i] * (strides ? strides[i] : 1) : 0;
+        off += start[i] * os[i];
+    }
     vt_k_row_major_strides(op->rank, dims, ds);
     size_t es = vt_dtype_size(op->dtype);
     vt_k_strided_copy(op->rank, dims, es, (const char *)op->data + (size_t)off * es, ss, res->data, ds);
@@ -149,7 +152,7 @@ static vt_status clamped_starts(const char *nm, const vt_tensor *op, const vt_te
                                 (long long)size[i], (long long)op->dims[i]);
         int64_t hi = op->dims[i] - size[i];
         v = v < 0 ? 0 : v > hi ? hi : v;
-        *off += v * os[i];
+        if (op->nelem) *off += v * os[i]; /* empty operands may have dims whose strides wrap */
     }
     return VT_OK;
 }
@@ -217,7 +220,8 @@ vt_status vt_k_concatenate(vt_kctx *kc, const vt_tensor *const *in, int n, int64
             if (i != dim && b->dims[i] != a->dims[i])
                 return vt_error_set(err, VT_EINPUT, "%s: input %d dimension %d has size %lld, input 0 has %lld", nm, k, i,
                                     (long long)b->dims[i], (long long)a->dims[i]);
-        dims[dim] += b->dims[dim]; /* each is bounded by its tensor's size, so this cannot overflow */
+        if (__builtin_add_overflow(dims[dim], b->dims[dim], &dims[dim])) /* possible with empty inputs */
+            return vt_error_set(err, VT_EINPUT, "%s: dimension %lld overflows", nm, (long long)dim);
     }
     if ((s = expect_result(nm, res, a->dtype, a->rank, dims, err))) return s;
     if ((s = charge(kc, nm, res->nelem, err))) return s;
@@ -277,17 +281,22 @@ vt_status vt_k_pad(vt_kctx *kc, const vt_tensor *op, const vt_tensor *pv, const 
     vt_k_row_major_strides(res->rank, res->dims, rs);
     int64_t soff = 0, doff = 0;
     for (int i = 0; i < op->rank; i++) {
-        int64_t step = interior[i] + 1, lo = low[i];
-        int64_t i0 = lo >= 0 ? 0 : (-lo + step - 1) / step;
-        /* last i with lo + i*step <= dims-1 */
-        int64_t i1 = dims[i] - 1 - lo < 0 ? -1 : (dims[i] - 1 - lo) / step;
-        if (i1 > op->dims[i] - 1) i1 = op->dims[i] - 1;
-        cnt[i] = i1 >= i0 ? i1 - i0 + 1 : 0;
-        if (cnt[i] == 0) return VT_OK;
-        soff += i0 * os[i];
-        doff += (lo + i0 * step) * rs[i];
+        /* unsigned arithmetic: low may be INT64_MIN and interior INT64_MAX in a valid pad */
+        uint64_t step = (uint64_t)interior[i] + 1, i0 = 0;
+        int64_t lo = low[i], p0 = lo;
+        if (lo < 0) {
+            uint64_t neg = (uint64_t)0 - (uint64_t)lo;
+            i0 = neg / step + (neg % step != 0);
+            if (i0 >= (uint64_t)op->dims[i]) return VT_OK;
+            p0 = (int64_t)(i0 * step - neg); /* i0*step < neg + step <= 2^64 */
+        }
+        if (op->dims[i] == 0 || p0 >= dims[i]) return VT_OK;
+        uint64_t fit = (uint64_t)(dims[i] - 1 - p0) / step + 1, left = (uint64_t)op->dims[i] - i0;
+        cnt[i] = (int64_t)(fit < left ? fit : left);
+        soff += (int64_t)i0 * os[i];
+        doff += p0 * rs[i];
         ss[i] = os[i];
-        ds[i] = rs[i] * step;
+        ds[i] = cnt[i] > 1 ? rs[i] * (int64_t)step : 0;
     }
     vt_k_strided_copy(op->rank, cnt, es, (const char *)op->data + (size_t)soff * es, ss,
                       (char *)res->data + (size_t)doff * es, ds);
@@ -310,11 +319,13 @@ vt_status vt_k_reverse(vt_kctx *kc, const vt_tensor *op, const int64_t *rdims, i
         if (d < 0 || d >= op->rank || used[d])
             return vt_error_set(err, VT_EINPUT, "%s: dimensions[%d] = %lld is out of range or repeated", nm, k, (long long)d);
         used[d] = true;
-        if (op->dims[d] > 0) off += (op->dims[d] - 1) * ss[d];
-        ss[d] = -ss[d];
     }
     if ((s = charge(kc, nm, res->nelem, err))) return s;
     if (res->nelem == 0) return VT_OK;
+    for (int k = 0; k < nr; k++) {
+        off += (op->dims[rdims[k]] - 1) * ss[rdims[k]];
+        ss[rdims[k]] = -ss[rdims[k]];
+    }
     if (res->data == op->data) return vt_error_set(err, VT_EINPUT, "%s: result must not alias the operand", nm);
     size_t es = vt_dtype_size(op->dtype);
     vt_k_strided_copy(op->rank, op->dims, es, (const char *)op->data + (size_t)off * es, ss, res->data, ds);

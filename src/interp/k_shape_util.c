@@ -9,10 +9,12 @@
 #include <string.h>
 
 void vt_k_row_major_strides(int rank, const int64_t *dims, int64_t *strides) {
-    int64_t s = 1;
+    /* unsigned: an empty tensor may have dims whose product overflows; its strides are never
+     * used to address memory, but computing them must not be undefined behaviour */
+    uint64_t s = 1;
     for (int i = rank - 1; i >= 0; i--) {
-        strides[i] = s;
-        s *= dims[i] > 0 ? dims[i] : 1;
+        strides[i] = (int64_t)s;
+        s *= dims[i] > 0 ? (uint64_t)dims[i] : 1;
     }
 }
 
@@ -65,12 +67,15 @@ void vt_k_strided_copy(int rank, const int64_t *dims_in, size_t es, const void *
                        const int64_t *ss_in, void *dst, const int64_t *ds_in) {
     int64_t dims[VT_MAX_RANK], ss[VT_MAX_RANK], ds[VT_MAX_RANK];
     int r = 0;
-    for (int i = 0; i < rank; i++) {
+    for (int i = 0; i < rank; i++)
         if (dims_in[i] == 0) return;
+    for (int i = 0; i < rank; i++) {
         if (dims_in[i] == 1) continue;
         dims[r] = dims_in[i], ss[r] = ss_in[i], ds[r] = ds_in[i];
         /* merge with the previous axis when both walks are contiguous across the boundary */
-        if (r > 0 && ss[r - 1] == ss[r] * dims[r] && ds[r - 1] == ds[r] * dims[r]) {
+        int64_t sm, dm;
+        if (r > 0 && !__builtin_mul_overflow(ss[r], dims[r], &sm) && !__builtin_mul_overflow(ds[r], dims[r], &dm) &&
+            ss[r - 1] == sm && ds[r - 1] == dm) {
             dims[r - 1] *= dims[r];
             ss[r - 1] = ss[r], ds[r - 1] = ds[r];
             continue;

@@ -53,7 +53,7 @@ static vt_status exec_while(vt_run *r, vt_frame *f, const vt_op *op, vt_rvalue *
         vt_rvalue pred = {0};
         s = vt_exec_region(r, f, op->regions[0], carry, n, &pred, 1);
         if (s) break;
-        bool go;
+        bool go = false;
         s = read_pred(r, &pred, "while condition", &go);
         vt_rvalue_release(&pred);
         if (s || !go) break;
@@ -82,7 +82,7 @@ static vt_status exec_while(vt_run *r, vt_frame *f, const vt_op *op, vt_rvalue *
 
 static vt_status exec_if(vt_run *r, vt_frame *f, const vt_op *op, vt_rvalue *in, uint64_t c, vt_rvalue *out) {
     (void)c;
-    bool p;
+    bool p = false;
     vt_status s = read_pred(r, &in[0], "if predicate", &p);
     if (s) return s;
     if (op->nregions != 2) return vt_error_set(r->err, VT_EINPUT, "if: expected two branches");

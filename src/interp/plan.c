@@ -2,7 +2,7 @@
  * every value the step after which it is dead, so buffers are released (or reused in place)
  * right after their last use. Values used inside nested regions count as used by the op that
  * owns the region; values of enclosing blocks are never released by an inner block. */
-#include "interp/interp_internal.h"
+#include "interp/fuse.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +20,10 @@ struct vt_plan_cache {
 vt_plan_cache *vt_plan_cache_new(void) { return calloc(1, sizeof(vt_plan_cache)); }
 
 static void free_block_plan(vt_block_plan *p) {
-    for (size_t i = 0; i < p->nsteps; i++) free(p->steps[i].release);
+    for (size_t i = 0; i < p->nsteps; i++) {
+        free(p->steps[i].release);
+        vt_fused_group_free(p->steps[i].fused);
+    }
     free(p->steps);
     free(p->release_args);
     free(p);
@@ -215,6 +218,7 @@ vt_status vt_plan_block(vt_run *r, const vt_block *b, const vt_block_plan **out)
         uint32_t last = u.last[id - u.base];
         if (last != UINT32_MAX) s = push_id(&p->steps[last].release, &p->steps[last].nrelease, id, r->err);
     }
+    if (s == VT_OK && r->fuse) s = vt_plan_fusion(b, p, u.last, u.base, u.n);
     free(u.last);
     if (s == VT_OK && !cache_put(r->cache, b, p)) s = vt_error_set(r->err, VT_ENOMEM, "out of memory");
     if (s != VT_OK) {

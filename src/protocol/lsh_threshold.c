@@ -204,7 +204,7 @@ static vt_status solve_threshold(const double *w, const double *nc, size_t m, ui
     mean *= (double)n;
     var *= (double)n;
     double sd = sqrt(var);
-    double lo = 0, plo = 1, hi = mean + 4 * sd, phi;
+    double lo = 0, plo = 1, hi = mean + 4 * sd, phi = 1;
     vt_status st;
     for (int i = 0;; i++) {
         if ((st = vt_imhof_tail(w, nc, m, n, hi, &phi, err))) return st;

@@ -53,18 +53,32 @@ vt_status vt_store_trace_begin(vt_store *s, const vt_hash256 *graph, int64_t sta
     return st;
 }
 
-vt_status vt_store_trace_end(vt_store *s, int64_t trace_id, int64_t end_ns, vt_error *err) {
+static vt_status set_span(vt_store *s, int64_t trace_id, bool set_start, int64_t start_ns, int64_t end_ns,
+                          vt_error *err) {
     vt_status st = vt_require_writable(s, "trace end", err);
     if (st) return st;
+    if (set_start && end_ns < start_ns)
+        return vt_error_set(err, VT_EINPUT, "trace %lld: end %lld is before start %lld", (long long)trace_id,
+                            (long long)end_ns, (long long)start_ns);
     sqlite3_stmt *up;
-    st = vt_sql_prepare(s, "UPDATE traces SET end_ns = ? WHERE id = ?", &up, err);
+    st = vt_sql_prepare(s, set_start ? "UPDATE traces SET end_ns = ?1, start_ns = ?3 WHERE id = ?2"
+                                     : "UPDATE traces SET end_ns = ?1 WHERE id = ?2", &up, err);
     if (st) return st;
     sqlite3_bind_int64(up, 1, end_ns);
     sqlite3_bind_int64(up, 2, trace_id);
+    if (set_start) sqlite3_bind_int64(up, 3, start_ns);
     if (sqlite3_step(up) != SQLITE_DONE) st = vt_sql_err(s, err, "ending a trace");
     else if (sqlite3_changes(s->db) == 0) st = vt_error_set(err, VT_EINPUT, "trace %lld does not exist", (long long)trace_id);
     sqlite3_finalize(up);
     return st;
+}
+
+vt_status vt_store_trace_end(vt_store *s, int64_t trace_id, int64_t end_ns, vt_error *err) {
+    return set_span(s, trace_id, false, 0, end_ns, err);
+}
+
+vt_status vt_store_trace_span(vt_store *s, int64_t trace_id, int64_t start_ns, int64_t end_ns, vt_error *err) {
+    return set_span(s, trace_id, true, start_ns, end_ns, err);
 }
 
 vt_status vt_store_events_append(vt_store *s, int64_t trace_id, const vt_store_event *ev, size_t n, vt_error *err) {

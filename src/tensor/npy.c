@@ -260,11 +260,10 @@ static vt_status parse_preamble(const uint8_t *b, size_t avail, uint64_t file_le
     return VT_OK;
 }
 
-static vt_status parse_dict(const char *text, size_t len, size_t base, int major, const char *what, npy_header *h, vt_error *err) {
+static vt_status parse_dict(const char *text, size_t len, size_t base, const char *what, npy_header *h, vt_error *err) {
     header_parser p = {text, len, 0, base, what, err};
     /* v1/v2 headers are latin-1, v3 UTF-8; a valid header is pure ASCII either way, so any
      * other byte is an error wherever it sits. */
-    (void)major;
     for (size_t i = 0; i < len; i++) {
         if ((unsigned char)text[i] >= 0x80 || text[i] == 0) {
             p.pos = i;
@@ -355,7 +354,7 @@ static vt_status parse_header(const uint8_t *b, size_t avail, uint64_t file_len,
     vt_status s = parse_preamble(b, avail, file_len, what, &start, &hlen, &major, err);
     if (s) return s;
     if (avail < start + hlen) return vt_error_set(err, VT_EINTERNAL, "%s: internal error: header not loaded", what);
-    s = parse_dict((const char *)b + start, hlen, start, major, what, h, err);
+    s = parse_dict((const char *)b + start, hlen, start, what, h, err);
     if (s) return s;
     h->data_offset = start + hlen;
     return VT_OK;

@@ -1,7 +1,6 @@
-/* safetensors files: a reader that validates the header as strictly as the reference
- * implementation (huggingface/safetensors) and more, with an mmap path that wraps tensors
- * without copying, and a streaming atomic writer. F4/F6 codes are bit-packed in the file and
- * unpacked to veritor's one-element-per-byte storage. See docs/tensor-files.md. */
+/* safetensors files: a reader as strict as huggingface/safetensors (and stricter), with an mmap
+ * path that wraps tensors without copying, and a streaming atomic writer; F4/F6 are bit-packed
+ * in the file, one element per byte in memory. See docs/tensor-files.md. */
 #include "tensor/tensor_io.h"
 
 #include <errno.h>

@@ -25,8 +25,8 @@ void vt_file_writer_abort(vt_file_writer *w);
 vt_status vt_tensor_set_append_unique(vt_tensor_set *s, const char *name, vt_tensor *t, vt_error *err);
 vt_status vt_tensor_set_append_meta_unique(vt_tensor_set *s, const char *key, const char *value, vt_error *err);
 
-/* A private copy-on-write file mapping shared by the tensors wrapped around it; it is unmapped when the
- * last reference goes (the tensor set holds one, every wrapped tensor one more). */
+/* A private (copy-on-write) file mapping shared by the tensors wrapped around it; unmapped when
+ * the last reference goes (the tensor set holds one, every wrapped tensor one more). */
 typedef struct vt_file_mapping vt_file_mapping;
 void vt_file_mapping_unref(vt_file_mapping *m);
 

@@ -128,7 +128,30 @@ TEST(while_and_regions) {
     free(a);
 }
 
+TEST(shardy) {
+    const char *src =
+        "module @jit_f attributes {mhlo.num_partitions = 2 : i32} {\n"
+        "  sdy.mesh @mesh = <[\"x\"=2]>\n"
+        "  func.func public @main(%arg0: tensor<8xf32> {sdy.sharding = #sdy.sharding<@mesh, [{\"x\"}]>}) -> (tensor<8xf32> {mhlo.sharding = \"{devices=[2]<=[2]}\"}) {\n"
+        "    %0 = sdy.manual_computation(%arg0) in_shardings=[<@mesh, [{\"x\"}]>] out_shardings=[<@mesh, [{\"x\"}]>] manual_axes={\"x\"} (%arg1: tensor<4xf32>) {\n"
+        "      %1 = stablehlo.add %arg1, %arg1 : tensor<4xf32>\n"
+        "      sdy.return %1 : tensor<4xf32>\n"
+        "    } : (tensor<8xf32>) -> tensor<8xf32>\n"
+        "    %2 = sdy.sharding_constraint %0 <@mesh, [{}]> : tensor<8xf32>\n"
+        "    return %2 : tensor<8xf32>\n  }\n}\n";
+    check_fixed_point(src, false);
+    check_fixed_point(src, true);
+    check_contains(src, "%0 = sdy.manual_computation(%arg0) in_shardings=[<@mesh, [{\"x\"}]>] out_shardings=[<@mesh, [{\"x\"}]>] manual_axes={\"x\"} (%arg1: tensor<4xf32>) {\n");
+    check_contains(src, "%2 = sdy.sharding_constraint %0 <@mesh, [{}]> : tensor<8xf32>\n");
+    check_contains(src, "sdy.mesh @mesh = <[\"x\"=2]>\n");
+    char *g = print_text(src, true, false);
+    CHECK_MSG(strstr(g, "\"sdy.manual_computation\"(%arg0) ({\n    ^bb0(%arg1: tensor<4xf32>):\n"), "%s", g);
+    CHECK_MSG(strstr(g, "in_shardings = #sdy.sharding_per_value<[<@mesh, [{\"x\"}]>]>, manual_axes = #sdy<manual_axes{\"x\"}>"), "%s", g);
+    free(g);
+}
+
 int main(void) {
+    RUN(shardy);
     RUN(canonical_pretty);
     RUN(generic_form);
     RUN(tricky_values);

@@ -262,6 +262,11 @@ TEST(errors_and_fuel) {
     CHECK_ERR(vt_k_convolution(&kc1, l, r, &q, res, &e), &e, VT_EINPUT, "spatial dimensions disagree");
     q = p, q.padding[0][1] = INT64_MAX;
     CHECK_ERR(vt_k_convolution(&kc1, l, r, &q, res, &e), &e, VT_EINPUT, "overflow");
+    /* hostile: padding that cancels out to a valid size but would overflow window coordinates */
+    q = p, q.padding[0][0] = INT64_MIN + 10, q.padding[0][1] = INT64_MAX - 10;
+    CHECK_ERR(vt_k_convolution(&kc1, l, r, &q, res, &e), &e, VT_EINPUT, "overflow");
+    q = p, q.lhs_dilation[0] = (int64_t)1 << 62;
+    CHECK_ERR(vt_k_convolution(&kc1, l, r, &q, res, &e), &e, VT_EINPUT, "overflow");
     q = p, q.padding[0][0] = 1;
     CHECK_ERR(vt_k_convolution(&kc1, l, r, &q, res, &e), &e, VT_EINPUT, "does not have the shape");
     vt_tensor_release(l), vt_tensor_release(r), vt_tensor_release(res);

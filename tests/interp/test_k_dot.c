@@ -8,6 +8,7 @@
 
 #include "interp/blas.h"
 #include "interp/k_dot.h"
+#include "interp/k_shape.h"
 
 static vt_kctx kc1 = {1, UINT64_MAX, 0};
 
@@ -394,6 +395,33 @@ TEST(determinism) {
              dp(1, (int64_t[]){0}, (int64_t[]){0}, 1, (int64_t[]){2}, (int64_t[]){1}));
     /* matrix-vector */
     det_case(VT_F32, 1, (int64_t[]){3000}, 2, (int64_t[]){3000, 1500}, dp(0, NULL, NULL, 1, (int64_t[]){0}, (int64_t[]){0}));
+    /* bf16 operands (converted in parallel chunks) give exactly the f32 result of the widened
+     * values, for every thread count, and a bf16 result is that result rounded once */
+    {
+        vt_error e2;
+        vt_tensor *lf = mk(VT_F32, 2, (int64_t[]){700, 600}, NULL), *rf = mk(VT_F32, 2, (int64_t[]){600, 500}, NULL);
+        vt_tensor *lb = mk(VT_BF16, 2, (int64_t[]){700, 600}, NULL), *rb = mk(VT_BF16, 2, (int64_t[]){600, 500}, NULL);
+        for (size_t i = 0; i < lf->nelem; i++) ((float *)lf->data)[i] = (float)sin((double)i * 0.3);
+        for (size_t i = 0; i < rf->nelem; i++) ((float *)rf->data)[i] = (float)cos((double)i * 0.7);
+        vt_k_from_f32(VT_BF16, lf->data, lb->data, lf->nelem);
+        vt_k_from_f32(VT_BF16, rf->data, rb->data, rf->nelem);
+        vt_k_to_f32(VT_BF16, lb->data, lf->data, lf->nelem);
+        vt_k_to_f32(VT_BF16, rb->data, rf->data, rf->nelem);
+        vt_tensor *want = result_for(lf, rf, &mm, VT_F32), *wantb = result_for(lf, rf, &mm, VT_BF16);
+        CHECK_EQ_INT(vt_k_dot_general(&kc1, lf, rf, &mm, want, &e2), VT_OK);
+        vt_k_from_f32(VT_BF16, want->data, wantb->data, want->nelem);
+        for (int th = 1; th <= 8; th *= 2) {
+            vt_kctx kt = {th, UINT64_MAX, 0};
+            vt_tensor *got = result_for(lb, rb, &mm, VT_F32), *gotb = result_for(lb, rb, &mm, VT_BF16);
+            CHECK_EQ_INT(vt_k_dot_general(&kt, lb, rb, &mm, got, &e2), VT_OK);
+            CHECK_EQ_INT(vt_k_dot_general(&kt, lb, rb, &mm, gotb, &e2), VT_OK);
+            CHECK_MSG(memcmp(got->data, want->data, want->nbytes) == 0, "bf16 operands, %d threads", th);
+            CHECK_MSG(memcmp(gotb->data, wantb->data, wantb->nbytes) == 0, "bf16 result, %d threads", th);
+            vt_tensor_release(got), vt_tensor_release(gotb);
+        }
+        vt_tensor *list[] = {lf, rf, lb, rb, want, wantb};
+        for (size_t i = 0; i < 6; i++) vt_tensor_release(list[i]);
+    }
     /* the partitioned GEMM (2 row blocks here) is also exact on integer-valued data */
     vt_error e;
     vt_tensor *l = mk(VT_F32, 2, (int64_t[]){1040, 500}, NULL), *r = mk(VT_F32, 2, (int64_t[]){500, 520}, NULL);
@@ -445,6 +473,14 @@ TEST(limits_and_errors) {
     neg.ncontract = -1;
     CHECK_ERR(vt_k_dot_general(&kc1, a, b3, &neg, c, &e), &e, VT_EINPUT, "invalid number");
     CHECK_ERR(vt_k_dot_general(&kc1, a, NULL, &mm, c, &e), &e, VT_EINPUT, "missing");
+    /* empty operands with enormous dims: nothing to do, no overflowing arithmetic */
+    int64_t big = (int64_t)1 << 62;
+    vt_tensor *el = mk(VT_F32, 3, (int64_t[]){0, big, big}, NULL), *er = mk(VT_F32, 3, (int64_t[]){big, big, 0}, NULL);
+    vt_dot_params p2 = dp(0, NULL, NULL, 2, (int64_t[]){1, 2}, (int64_t[]){0, 1});
+    vt_tensor *eo = result_for(el, er, &p2, VT_F32);
+    CHECK(eo && eo->nelem == 0);
+    if (eo) CHECK_EQ_INT(vt_k_dot_general(&kc1, el, er, &p2, eo, &e), VT_OK);
+    vt_tensor_release(el), vt_tensor_release(er), vt_tensor_release(eo);
     vt_tensor_release(a), vt_tensor_release(b), vt_tensor_release(c), vt_tensor_release(b3);
 }
 

@@ -279,6 +279,19 @@ TEST(bad_operands) {
     CHECK_ERR(vt_fused_run(&c, &p, ins, outs2, &err), &err, VT_EINPUT, "input 1: 7 bytes for 10 elements");
     b->nbytes = keep;
     OK(vt_fused_run(&c, &p, ins, outs2, &err));
+    /* hostile records: a byte size that overflows; a huge consistent one stopped by the fuel */
+    vt_tensor fa = *a, fb = *b, fo = *o, fo2 = *o;
+    fa.nelem = fb.nelem = fo.nelem = fo2.nelem = (size_t)1 << 62;
+    fa.dims[0] = fb.dims[0] = fo.dims[0] = fo2.dims[0] = (int64_t)1 << 62;
+    fa.nbytes = fb.nbytes = fo.nbytes = fo2.nbytes = 0;
+    const vt_tensor *hins[2] = {&fa, &fb};
+    vt_tensor *houts[2] = {&fo, &fo2};
+    CHECK_ERR(vt_fused_run(&c, &p, hins, houts, &err), &err, VT_EINPUT, "output 0: 0 bytes for 4611686018427387904 elements");
+    fa.nelem = fb.nelem = fo.nelem = fo2.nelem = (size_t)1 << 40;
+    fa.dims[0] = fb.dims[0] = fo.dims[0] = fo2.dims[0] = (int64_t)1 << 40;
+    fa.nbytes = fb.nbytes = fo.nbytes = fo2.nbytes = (size_t)1 << 42;
+    vt_kctx budget = {.threads = 2, .fuel_left = 1000000000};
+    CHECK_ERR(vt_fused_run(&budget, &p, hins, houts, &err), &err, VT_ELIMIT, "fuel");
     vt_tensor_release(outs2[1]);
     vt_tensor *all[] = {a, b, b9, d, o, o9, od};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) vt_tensor_release(all[i]);

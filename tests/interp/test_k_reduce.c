@@ -86,7 +86,7 @@ static float doc_sum(const float *x, size_t n, size_t stride, float init) {
 
 TEST(float_order) {
     vt_error e;
-    size_t R = 1003, O = 37;
+    size_t R = 1003, O = 300;
     vt_tensor *x = mk(VT_F32, 2, (int64_t[]){(int64_t)O, (int64_t)R}, NULL);
     for (size_t i = 0; i < x->nelem; i++) ((float *)x->data)[i] = (float)(sin((double)i * 12.9898) * 43758.5453);
     float init = 0.25f;
@@ -103,6 +103,17 @@ TEST(float_order) {
         bad += memcmp(&w, (float *)ro->data + o, 4) != 0;
     }
     CHECK_EQ_INT(bad, 0);
+    /* threads 2 and 8 split the outputs, never a sum: identical bits */
+    for (int th = 2; th <= 8; th += 6) {
+        vt_kctx kt = {th, UINT64_MAX, 0};
+        vt_tensor *ti = mk(VT_F32, 1, (int64_t[]){(int64_t)O}, NULL), *to = mk(VT_F32, 1, (int64_t[]){(int64_t)R}, NULL);
+        vt_tensor *iv = mk(VT_F32, 0, NULL, &init);
+        CHECK_EQ_INT(vt_k_reduce(&kt, VT_REDUCE_ADD, x, iv, (int64_t[]){1}, 1, ti, &e), VT_OK);
+        CHECK_EQ_INT(vt_k_reduce(&kt, VT_REDUCE_ADD, x, iv, (int64_t[]){0}, 1, to, &e), VT_OK);
+        CHECK(memcmp(ti->data, ri->data, ri->nbytes) == 0);
+        CHECK(memcmp(to->data, ro->data, ro->nbytes) == 0);
+        vt_tensor_release(ti), vt_tensor_release(to), vt_tensor_release(iv);
+    }
     /* sequential order would differ for these data: the test is not vacuous */
     float seq = init;
     for (size_t p = 0; p < R; p++) seq += ((float *)x->data)[p];

@@ -175,6 +175,10 @@ TEST(concat_pad_reverse) {
     CHECK_ERR(vt_k_concatenate(&kc_big, in, 3, 0, r, &e), &e, VT_EINPUT, "dimension 1 has size");
     CHECK_ERR(vt_k_concatenate(&kc_big, in, 3, 2, r, &e), &e, VT_EINPUT, "out of range");
     CHECK_ERR(vt_k_concatenate(&kc_big, in, 0, 0, r, &e), &e, VT_EINPUT, "at least one");
+    vt_tensor *wide = mk(VT_I32, 2, (int64_t[]){0, INT64_MAX / 2 + 1}, NULL);
+    const vt_tensor *in2[] = {wide, wide};
+    CHECK_ERR(vt_k_concatenate(&kc_big, in2, 2, 1, r, &e), &e, VT_EINPUT, "overflows");
+    vt_tensor_release(wide);
 
     /* pad: interior and both-sided */
     vt_tensor *p = mk(VT_I32, 1, (int64_t[]){3}, (int32_t[]){1, 2, 3}), *pv = mk(VT_I32, 0, NULL, (int32_t[]){0});
@@ -199,6 +203,17 @@ TEST(concat_pad_reverse) {
               "invalid size");
     CHECK_ERR(vt_k_pad(&kc_big, p, pv, (int64_t[]){INT64_MAX}, (int64_t[]){INT64_MAX}, (int64_t[]){0}, r1, &e), &e,
               VT_EINPUT, "invalid size");
+    /* hostile but valid: low and high cancel out, or an enormous interior on one element */
+    CHECK_EQ_INT(vt_k_pad(&kc_big, p, pv, (int64_t[]){INT64_MIN}, (int64_t[]){INT64_MAX - 1}, (int64_t[]){0}, r1, &e), VT_OK);
+    CHECK(eq_i32(r1, (int32_t[]){0}, 1));
+    /* low -2^62 with interior 2^61 - 1: only element 2 lands, at position 0 */
+    CHECK_EQ_INT(vt_k_pad(&kc_big, p, pv, (int64_t[]){-((int64_t)1 << 62)}, (int64_t[]){0}, (int64_t[]){((int64_t)1 << 61) - 1}, r1, &e), VT_OK);
+    CHECK(eq_i32(r1, (int32_t[]){3}, 1));
+    vt_tensor *one = mk(VT_I32, 1, (int64_t[]){1}, (int32_t[]){9});
+    CHECK_EQ_INT(vt_k_pad(&kc_big, one, pv, (int64_t[]){0}, (int64_t[]){0}, (int64_t[]){INT64_MAX}, r1, &e), VT_OK);
+    CHECK(eq_i32(r1, (int32_t[]){9}, 1));
+    CHECK_EQ_INT(vt_k_pad(&kc_big, p, pv, (int64_t[]){-2}, (int64_t[]){-1}, (int64_t[]){INT64_MAX / 2}, r1, &e), VT_EINPUT);
+    vt_tensor_release(one);
     CHECK_ERR(vt_k_pad(&kc_big, p, pv, (int64_t[]){0}, (int64_t[]){0}, (int64_t[]){-1}, r1, &e), &e, VT_EINPUT,
               "interior_padding");
     CHECK_ERR(vt_k_pad(&kc_big, p, p, (int64_t[]){0}, (int64_t[]){0}, (int64_t[]){0}, r1, &e), &e, VT_EINPUT,
@@ -282,6 +297,29 @@ TEST(random_pad_slice) {
 #undef RND
 }
 
+/* Empty tensors with enormous dims: nothing is copied and no stride or offset arithmetic may
+ * overflow (UBSan would abort this test). */
+TEST(hostile_empty) {
+    vt_error e;
+    int64_t big = (int64_t)1 << 62;
+    vt_tensor *x = mk(VT_I32, 3, (int64_t[]){big, 0, big}, NULL);
+    vt_tensor *t = mk(VT_I32, 3, (int64_t[]){big, big, 0}, NULL);
+    CHECK_EQ_INT(vt_k_transpose(&kc_big, x, (int64_t[]){2, 0, 1}, 3, t, &e), VT_OK);
+    vt_tensor *sl = mk(VT_I32, 3, (int64_t[]){1, 0, 2}, NULL);
+    CHECK_EQ_INT(vt_k_slice(&kc_big, x, (int64_t[]){big - 1, 0, big - 4}, (int64_t[]){big, 0, big}, (int64_t[]){1, 1, 2}, sl, &e), VT_OK);
+    vt_tensor *rv = mk(VT_I32, 3, (int64_t[]){big, 0, big}, NULL);
+    CHECK_EQ_INT(vt_k_reverse(&kc_big, x, (int64_t[]){0, 2}, 2, rv, &e), VT_OK);
+    vt_tensor *i_hi = mk(VT_I64, 0, NULL, (int64_t[]){INT64_MAX}), *i_lo = mk(VT_I64, 0, NULL, (int64_t[]){INT64_MIN});
+    const vt_tensor *idx[] = {i_hi, i_lo, i_hi};
+    CHECK_EQ_INT(vt_k_dynamic_slice(&kc_big, x, idx, sl, &e), VT_OK);
+    CHECK_EQ_INT(vt_k_dynamic_update_slice(&kc_big, x, sl, idx, rv, &e), VT_OK);
+    vt_tensor *bc = mk(VT_I32, 4, (int64_t[]){big, 0, big, 3}, NULL);
+    CHECK_EQ_INT(vt_k_broadcast_in_dim(&kc_big, x, (int64_t[]){0, 1, 2}, 3, bc, &e), VT_OK);
+    CHECK_EQ_INT(vt_k_iota(&kc_big, 2, bc, &e), VT_OK);
+    vt_tensor *list[] = {x, t, sl, rv, i_hi, i_lo, bc};
+    for (size_t i = 0; i < sizeof list / sizeof *list; i++) vt_tensor_release(list[i]);
+}
+
 TEST(iota) {
     vt_error e;
     vt_tensor *a = mk(VT_I32, 2, (int64_t[]){2, 3}, NULL);
@@ -316,6 +354,7 @@ int main(void) {
     RUN(slices);
     RUN(concat_pad_reverse);
     RUN(random_pad_slice);
+    RUN(hostile_empty);
     RUN(iota);
     return vt_test_finish();
 }

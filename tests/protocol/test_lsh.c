@@ -118,6 +118,20 @@ TEST(stream) {
     double worst = 0;
     for (int j = 0; j < K; j++) worst = fmax(worst, fabs(fs[j] - fb[j]));
     CHECK_MSG(worst < 1e-3, "stream vs batch: %g", worst);
+    /* bf16 input and a Gaussian R through the stream. */
+    vt_lsh_stream g;
+    vt_lsh_params pg = {vt_key_from_seed(4), 8, VT_LSH_GAUSSIAN};
+    static uint16_t xb[3000];
+    static float xf[3000], fg[8], fr[8];
+    vt_convert(VT_F32, x, VT_BF16, xb, 3000);
+    vt_convert(VT_BF16, xb, VT_F32, xf, 3000);
+    CHECK(vt_lsh_stream_init(&g, &pg, 0, &err) == VT_OK);
+    CHECK(vt_lsh_stream_update(&g, VT_BF16, xb, 1234, &err) == VT_OK);
+    CHECK(vt_lsh_stream_update(&g, VT_BF16, xb + 1234, 3000 - 1234, &err) == VT_OK);
+    vt_lsh_stream_final(&g, fg);
+    vt_lsh_stream_free(&g);
+    CHECK(vt_lsh_project(&pg, VT_F32, xf, 1, 3000, fr, &err) == VT_OK);
+    for (int j = 0; j < 8; j++) CHECK_MSG(fabsf(fg[j] - fr[j]) < 1e-3f, "gaussian stream %d: %g vs %g", j, fg[j], fr[j]);
     CHECK_ERR(vt_lsh_stream_update(&s, VT_I32, x, 1, &err), &err, VT_EUNSUPPORTED, "input dtype i32");
     s.offset = VT_LSH_MAX_D - 1;
     CHECK_ERR(vt_lsh_stream_update(&s, VT_F32, x, 2, &err), &err, VT_ELIMIT, "exceed the limit");

@@ -275,6 +275,23 @@ TEST(bad_input) {
     vt_sampler_ws_free(&ws);
 }
 
+TEST(hostile_values) {
+    /* Extreme but legal logits and temperatures: no NaN, the largest logit wins. */
+    float l[4] = {3.0e38f, -3.0e38f, 2.9e38f, -INFINITY};
+    vt_sampler_config c = cfg(1e-30f, 0, 0.5, 0.5);
+    double p[4];
+    dist(l, 4, &c, p);
+    CHECK(p[0] == 1 && p[1] == 0 && p[2] == 0 && p[3] == 0);
+    c = cfg(3.0e38f, 2, 1, 0); /* huge temperature: nearly uniform over the top 2 */
+    dist(l, 4, &c, p);
+    CHECK(fabs(p[0] - 0.5) < 0.01 && fabs(p[2] - 0.5) < 0.01 && p[1] == 0 && p[3] == 0);
+    float one[1] = {-5};
+    c = cfg(1, 7, 0.1, 1);
+    dist(one, 1, &c, p);
+    CHECK(p[0] == 1);
+    CHECK_EQ_INT(sample_u(one, 1, &c, 0.999), 0);
+}
+
 int main(void) {
     RUN(argmax_and_ties);
     RUN(top_p_crossing);
@@ -283,6 +300,7 @@ int main(void) {
     RUN(keyed_sampling);
     RUN(frequencies);
     RUN(matches_reference);
+    RUN(hostile_values);
     RUN(bad_input);
     return vt_test_finish();
 }

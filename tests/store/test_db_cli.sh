@@ -87,7 +87,7 @@ N=$($PY -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$W/out")
 expect 0 "$V" db ls bundles --graph "$G" --kind checkpoint --latest --limit 1; contains "$BUNDLE"
 expect 0 "$V" db ls devices --kind gpu; contains "n3/gpu1"
 expect 0 "$V" db show "$(echo "$CLAIM" | cut -c1-10)"; contains '"strategy": "bit_exact"'
-expect 0 "$V" db show trace:1; contains '"count": 100'
+expect 0 "$V" db show trace:1; contains '"count": 100'; contains '"start_ns": 1000'; contains '"end_ns": 1990'
 expect 0 "$V" db show device:gpu0; contains '"model": "H100"'
 expect 0 "$V" db show "$G" --json; contains '"derived":\[{'
 expect 0 "$V" db fsck; contains "0 errors, 0 orphans"

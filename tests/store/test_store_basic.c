@@ -334,6 +334,9 @@ TEST(traces_events_window_index) {
     ev[5].payload_json = "{\"k\":1}";
     CHECK_EQ_INT(vt_store_events_append(s, tr, ev, 300, &e), VT_OK);
     CHECK_EQ_INT(vt_store_trace_end(s, tr, 4000, &e), VT_OK);
+    CHECK_ERR(vt_store_trace_span(s, tr, 5000, 4000, &e), &e, VT_EINPUT, "is before start");
+    CHECK_ERR(vt_store_trace_end(s, 77, 4000, &e), &e, VT_EINPUT, "trace 77 does not exist");
+    CHECK_EQ_INT(vt_store_trace_span(s, tr, 1000, 3990, &e), VT_OK);
     vt_store_event bad = {1, VT_EV_SYNC, NULL, NULL, -1, "{oops", NULL};
     CHECK_ERR(vt_store_events_append(s, tr, &bad, 1, &e), &e, VT_EINPUT, "payload");
     bad.payload_json = NULL;

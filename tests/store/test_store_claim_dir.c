@@ -268,7 +268,7 @@ TEST(hostile_directories) {
         size_t big = (1u << 20) + 10;
         char *txt = malloc(big + 1);
         memset(txt, ' ', big);
-        memcpy(txt, "{\"entry\":\"main\",\"strategy\":\"x\"}", 32);
+        memcpy(txt, "{\"entry\":\"main\",\"strategy\":\"x\"}", 31);
         txt[big] = 0;
         write_text(d, "claim.json", txt);
         free(txt);

@@ -50,8 +50,7 @@ typedef struct table {
 } table;
 static table tables[NFORMATS];
 
-static int cmp_idx_val;
-static const rfmt *cmp_fmt;
+static const rfmt *cmp_fmt; /* qsort has no context argument */
 static int cmp_enc(const void *a, const void *b) {
     double x = ref_decode(cmp_fmt, *(const unsigned *)a), y = ref_decode(cmp_fmt, *(const unsigned *)b);
     return (x > y) - (x < y);
@@ -75,7 +74,6 @@ static void build_tables(void) {
         qsort(tb->enc, (size_t)tb->n, sizeof(unsigned), cmp_enc);
         for (int k = 0; k < tb->n; k++) tb->val[k] = ref_decode(f, tb->enc[k]);
     }
-    (void)cmp_idx_val;
 }
 
 static void free_tables(void) {
@@ -163,7 +161,6 @@ TEST(every_pattern_decodes_and_round_trips) {
     for (size_t i = 0; i < NFORMATS; i++) {
         const rfmt *f = &formats[i];
         int count = 1 << nbits(f);
-        size_t sz = vt_dtype_size(f->t);
         int bad = 0;
         for (int b = 0; b < count; b++) {
             unsigned char in[2] = {(unsigned char)b, (unsigned char)(b >> 8)};
@@ -187,7 +184,6 @@ TEST(every_pattern_decodes_and_round_trips) {
             if (!(ok32 && ok64 && okb) && bad++ < 5)
                 CHECK_MSG(false, "%s pattern 0x%x: want %a got f32 %a f64 %a back 0x%x/0x%x",
                           vt_dtype_name(f->t), b, want, (double)g32, g64, back32, back64);
-            (void)sz;
         }
         CHECK_MSG(bad == 0, "%s: %d bad patterns", vt_dtype_name(f->t), bad);
     }
