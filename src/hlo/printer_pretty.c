@@ -436,6 +436,37 @@ static bool pr_sdy(vt_printer *pr, const vt_op *op, bool mesh) {
     return true;
 }
 
+/* reduce(%x init: %i) applies OP across dimensions = [..] : sig, when the body is exactly
+ * `OP(arg0, arg1); return` on the init's type (what the pretty parser builds). */
+static bool pr_reduce(vt_printer *pr, const vt_op *op) {
+    const vt_attr *dims = vt_op_attr(op, "dimensions");
+    if (op->noperands != 2 || op->nresults != 1 || op->nregions != 1 || op->nattrs != 1 || !is_i64_array(dims)) return false;
+    const vt_region *r = op->regions[0];
+    if (r->nblocks != 1) return false;
+    const vt_block *blk = r->blocks[0];
+    const vt_type *et = op->operands[1]->type;
+    if (blk->label || blk->nargs != 2 || blk->nops != 2) return false;
+    const vt_op *body = blk->ops[0], *ret = blk->ops[1];
+    const vt_op_info *inf = vt_op_info_get(body->code);
+    if (!body->code || !(inf->flags & VT_OPF_BINARY) || !(inf->flags & VT_OPF_ELEMENTWISE) || inf->pretty != VT_PK_SIMPLE ||
+        body->nattrs || body->nregions || body->noperands != 2 || body->nresults != 1 || body->operands[0] != &blk->args[0] ||
+        body->operands[1] != &blk->args[1])
+        return false;
+    if (ret->code != VT_OP_RETURN || ret->noperands != 1 || ret->operands[0] != &body->results[0] || ret->nattrs) return false;
+    if (!vt_type_equal(blk->args[0].type, et) || !vt_type_equal(blk->args[1].type, et) || !vt_type_equal(body->results[0].type, et))
+        return false;
+    if (pr->o.locations && (body->loc || ret->loc || blk->args[0].loc || blk->args[1].loc)) return false;
+    vt_buf_printf(pr->b, "%s(", vt_op_name(op));
+    vt_pr_value(pr, op->operands[0]);
+    vt_buf_puts(pr->b, " init: ");
+    vt_pr_value(pr, op->operands[1]);
+    vt_buf_printf(pr->b, ") applies %s across dimensions = ", vt_op_name(body));
+    pr_i64_list(pr->b, dims->i64s, dims->n);
+    vt_buf_puts(pr->b, " : ");
+    vt_pr_functional_type(pr, op);
+    return true;
+}
+
 static bool opaque_wrapped(const vt_attr *a, const char *prefix, const char *suffix) {
     size_t lp = strlen(prefix), ls = strlen(suffix);
     return a && a->kind == VT_ATTR_OPAQUE && a->len >= lp + ls && memcmp(a->str, prefix, lp) == 0 &&
@@ -499,7 +530,7 @@ bool vt_pr_pretty_op(vt_printer *pr, const vt_op *op) {
     case VT_PK_CHECK_CONST: ok = pr_check_const(pr, op); break;
     case VT_PK_SDY_MESH: ok = pr_sdy(pr, op, true); break;
     case VT_PK_SDY_SHARDING: ok = pr_sdy(pr, op, false); break;
-    case VT_PK_REDUCE:
+    case VT_PK_REDUCE: ok = pr_reduce(pr, op); break;
     case VT_PK_SCAN:
     case VT_PK_SDY_MANUAL: ok = pr_sdy_manual(pr, op); break;
     case VT_PK_GENERIC: ok = false; break;

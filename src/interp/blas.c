@@ -297,10 +297,8 @@ static void gemm_portable(const vt_gemm_desc *g) {
                 float re = 0, im = 0;
                 for (size_t p = 0; p < k; p++) {
                     const float *x = a + 2 * AIDX(i, p), *y = b + 2 * BIDX(p, j);
-                    re += x[0] * y[0];
-                    re -= x[1] * y[1];
-                    im += x[0] * y[1];
-                    im += x[1] * y[0];
+                    re += x[0] * y[0] - x[1] * y[1]; /* the product first, then the sum */
+                    im += x[0] * y[1] + x[1] * y[0];
                 }
                 c[2 * (i * g->ldc + j)] = re, c[2 * (i * g->ldc + j) + 1] = im;
             }
@@ -314,10 +312,8 @@ static void gemm_portable(const vt_gemm_desc *g) {
                 double re = 0, im = 0;
                 for (size_t p = 0; p < k; p++) {
                     const double *x = a + 2 * AIDX(i, p), *y = b + 2 * BIDX(p, j);
-                    re += x[0] * y[0];
-                    re -= x[1] * y[1];
-                    im += x[0] * y[1];
-                    im += x[1] * y[0];
+                    re += x[0] * y[0] - x[1] * y[1]; /* the product first, then the sum */
+                    im += x[0] * y[1] + x[1] * y[0];
                 }
                 c[2 * (i * g->ldc + j)] = re, c[2 * (i * g->ldc + j) + 1] = im;
             }
@@ -348,6 +344,8 @@ static void gemm_portable(const vt_gemm_desc *g) {
 
 static bool fits_int(size_t v) { return v <= (size_t)INT_MAX; }
 
+#define VT_GEMM_SMALL_MACS ((uint64_t)1 << 15)
+
 void vt_gemm_one(const vt_gemm_desc *g) {
     if (g->m == 0 || g->n == 0) return;
     size_t es = kind_size(g->kind);
@@ -355,8 +353,12 @@ void vt_gemm_one(const vt_gemm_desc *g) {
         for (size_t i = 0; i < g->m; i++) memset((char *)g->c + i * g->ldc * es, 0, g->n * es);
         return;
     }
-    bool ok = g->kind != VT_GEMM_U64 && !state()->portable && fits_int(g->m) && fits_int(g->n) && fits_int(g->k) &&
-              fits_int(g->lda) && fits_int(g->ldb) && fits_int(g->ldc);
+    /* Small products run on the portable loops: no call overhead, and the same bits on every
+     * machine (they are also what reference implementations compute, unfused and in order). */
+    uint64_t macs;
+    bool small = vt_mul_u64(g->m, g->n, &macs) && vt_mul_u64(macs, g->k, &macs) && macs <= VT_GEMM_SMALL_MACS;
+    bool ok = g->kind != VT_GEMM_U64 && !small && !state()->portable && fits_int(g->m) && fits_int(g->n) &&
+              fits_int(g->k) && fits_int(g->lda) && fits_int(g->ldb) && fits_int(g->ldc);
     if (!ok) {
         gemm_portable(g);
         return;

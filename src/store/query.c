@@ -142,12 +142,14 @@ static vt_status build_list(const char *kind, const vt_store_filter *f, qbuild *
     bool bundles = strcmp(kind, "bundles") == 0, challenges = strcmp(kind, "challenges") == 0;
 #define UNSUP(what) return vt_error_set(err, VT_EUSAGE, "filter %s does not apply to %s", what, kind)
     if (f->graph) {
-        if (!k->graph_col) UNSUP("--graph");
+        if (!k->graph_col && !events) UNSUP("--graph");
         for (const char *c = f->graph; *c; c++)
             if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f')))
                 return vt_error_set(err, VT_EUSAGE, "--graph: '%s' is not a lowercase hex id or prefix", f->graph);
-        char cond[128];
-        snprintf(cond, sizeof cond, "%s >= ? AND %s < ? || 'g'", k->graph_col, k->graph_col);
+        char cond[160];
+        /* events join through their trace: graph -> traces -> events */
+        if (events) snprintf(cond, sizeof cond, "trace_id IN (SELECT id FROM traces WHERE graph_id >= ? AND graph_id < ? || 'g')");
+        else snprintf(cond, sizeof cond, "%s >= ? AND %s < ? || 'g'", k->graph_col, k->graph_col);
         q_cond(q, cond);
         q_text(q, f->graph);
         q_text(q, f->graph);

@@ -372,7 +372,8 @@ static void load_num(const codec *c, const unsigned char *p, num *x, bool *imag_
 
 static void store_num(const codec *c, unsigned char *p, const num *x, bool imag_nonzero) {
     switch (c->kind) {
-    case VT_KIND_BOOL: p[0] = x->cls != NUM_ZERO || imag_nonzero; break;
+    /* complex -> i1 looks at the real part only, as XLA and the StableHLO interpreter do. */
+    case VT_KIND_BOOL: p[0] = x->cls != NUM_ZERO; (void)imag_nonzero; break;
     case VT_KIND_SINT:
     case VT_KIND_UINT: store_int(c->t, p, num_to_int(c->t, x)); break;
     case VT_KIND_FLOAT: store_bits(c->size, p, encode_float(&c->f, x)); break;

@@ -84,6 +84,10 @@ expect 0 "$V" db ls claims --strategy stamp --json; contains "^\[\]$"
 expect 0 "$V" db ls events --from 1100 --to 1190 --device gpu0 --json
 N=$($PY -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$W/out")
 [ "$N" = 5 ] || fail "window query returned $N events, want 5"
+expect 0 "$V" db ls events --graph "$(echo "$G" | cut -c1-8)" --op @main/1 --json
+N=$($PY -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$W/out")
+[ "$N" = 33 ] || fail "graph -> traces -> events returned $N events, want 33"
+expect 0 "$V" db ls events --graph "$G2" --json; contains "^\[\]$"
 expect 0 "$V" db ls bundles --graph "$G" --kind checkpoint --latest --limit 1; contains "$BUNDLE"
 expect 0 "$V" db ls devices --kind gpu; contains "n3/gpu1"
 expect 0 "$V" db show "$(echo "$CLAIM" | cut -c1-10)"; contains '"strategy": "bit_exact"'
