@@ -445,7 +445,7 @@ static bool pr_reduce(vt_printer *pr, const vt_op *op) {
     if (r->nblocks != 1) return false;
     const vt_block *blk = r->blocks[0];
     const vt_type *et = op->operands[1]->type;
-    if (blk->label || blk->nargs != 2 || blk->nops != 2) return false;
+    if (blk->nargs != 2 || blk->nops != 2) return false;
     const vt_op *body = blk->ops[0], *ret = blk->ops[1];
     const vt_op_info *inf = vt_op_info_get(body->code);
     if (!body->code || !(inf->flags & VT_OPF_BINARY) || !(inf->flags & VT_OPF_ELEMENTWISE) || inf->pretty != VT_PK_SIMPLE ||

@@ -37,8 +37,18 @@ vt_status vt_store_put_bundle(vt_store *s, const vt_store_bundle *b, vt_hash256 
     if (st) return st;
     json_t *o = json_object(), *tensors = json_object(), *seeds = json_object();
     char created[40], ghex[65];
-    if (b->created_at && *b->created_at) snprintf(created, sizeof created, "%s", b->created_at);
-    else vt_store_now_rfc3339(created);
+    if (b->created_at && *b->created_at) {
+        if (strlen(b->created_at) >= sizeof created || !vt_rfc3339_utc_valid(b->created_at)) {
+            json_decref(meta);
+            json_decref(o);
+            json_decref(tensors);
+            json_decref(seeds);
+            return vt_error_set(err, VT_EINPUT, "put bundle: created_at '%.40s' is not an RFC 3339 UTC time",
+                                b->created_at);
+        }
+        snprintf(created, sizeof created, "%s", b->created_at);
+    } else
+        vt_store_now_rfc3339(created);
     if (b->graph) vt_hash_hex_of(b->graph, ghex);
     json_object_set_new(o, "created_at", json_string(created));
     json_object_set_new(o, "graph", b->graph ? json_string(ghex) : json_null());

@@ -258,8 +258,10 @@ vt_status vt_store_import_claim_dir(vt_store *s, const char *dir, vt_hash256 *cl
     }
     json_t *created = o ? json_object_get(o, "created_at") : NULL;
     if (!st && created) {
-        if (!json_is_string(created) || !json_string_length(created) || json_string_length(created) >= sizeof c.created_at)
-            st = vt_error_set(err, VT_EINPUT, "%s: field 'created_at' must be an RFC 3339 time", shown_json);
+        if (!json_is_string(created) || json_string_length(created) >= sizeof c.created_at ||
+            !vt_rfc3339_utc_valid(json_string_value(created)))
+            st = vt_error_set(err, VT_EINPUT, "%s: field 'created_at' must be an RFC 3339 UTC time "
+                              "(YYYY-MM-DDTHH:MM:SS[.fff]Z)", shown_json);
         else strcpy(c.created_at, json_string_value(created));
     }
     json_t *trace = o ? json_object_get(o, "trace") : NULL, *bundles = o ? json_object_get(o, "bundles") : NULL;

@@ -8,6 +8,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+bool vt_rfc3339_utc_valid(const char *t) {
+    static const char pat[] = "dddd-dd-ddTdd:dd:dd";
+    for (int i = 0; pat[i]; i++) {
+        if (pat[i] == 'd' ? !(t[i] >= '0' && t[i] <= '9') : t[i] != pat[i]) return false;
+    }
+    const char *p = t + 19;
+    if (*p == '.') {
+        p++;
+        if (!(*p >= '0' && *p <= '9')) return false;
+        while (*p >= '0' && *p <= '9') p++;
+    }
+    if (p[0] != 'Z' || p[1]) return false;
+    int mo = (t[5] - '0') * 10 + (t[6] - '0'), d = (t[8] - '0') * 10 + (t[9] - '0');
+    int h = (t[11] - '0') * 10 + (t[12] - '0'), mi = (t[14] - '0') * 10 + (t[15] - '0');
+    int sec = (t[17] - '0') * 10 + (t[18] - '0');
+    return mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 && mi <= 59 && sec <= 60;
+}
+
 void vt_store_claim_free(vt_store_claim *c) {
     if (!c) return;
     free(c->inputs);
@@ -236,6 +254,9 @@ vt_status vt_store_put_claim(vt_store *s, vt_store_claim *c, vt_hash256 *id, vt_
     if (st) return st;
     if (!c->entry[0] || !c->strategy[0]) return vt_error_set(err, VT_EINPUT, "put claim: entry and strategy are required");
     if (!c->created_at[0]) vt_store_now_rfc3339(c->created_at);
+    if (!vt_rfc3339_utc_valid(c->created_at))
+        return vt_error_set(err, VT_EINPUT, "put claim: created_at '%s' is not an RFC 3339 UTC time "
+                            "(YYYY-MM-DDTHH:MM:SS[.fff]Z)", c->created_at);
     for (size_t i = 0; i < c->n_bundles; i++)
         for (size_t j = 0; j < i; j++)
             if (!memcmp(&c->bundles[i], &c->bundles[j], sizeof c->bundles[i]))

@@ -56,6 +56,9 @@ vt_status vt_tensor_meta_from_row(const char *hex, const char *dtype, const char
                                   int64_t nchunks, vt_store_tensor_meta *m, vt_error *err);
 char *vt_shape_json(int rank, const int64_t *dims); /* "[2,3]" malloc'ed */
 
+/* "YYYY-MM-DDTHH:MM:SS[.fraction]Z": the one time format ids hash (claims.c). */
+bool vt_rfc3339_utc_valid(const char *t);
+
 /* Claims (claims.c): builds the canonical JSON object. */
 struct json_t *vt_claim_to_json(const vt_store_claim *c, vt_error *err);
 

@@ -349,7 +349,7 @@ static vt_status check_size(const npy_header *h, uint64_t file_len, const char *
 
 static vt_status parse_header(const uint8_t *b, size_t avail, uint64_t file_len, const char *what, npy_header *h, vt_error *err) {
     memset(h, 0, sizeof *h);
-    size_t start, hlen;
+    size_t start = 0, hlen = 0;
     int major;
     vt_status s = parse_preamble(b, avail, file_len, what, &start, &hlen, &major, err);
     if (s) return s;

@@ -739,7 +739,7 @@ static vt_status plan(const vt_tensor_set *set, const char *path, st_out **outs_
 
 vt_status vt_safetensors_write(const char *path, const vt_tensor_set *set, vt_error *err) {
     if (!set) return vt_error_set(err, VT_EUSAGE, "%s: no tensor set", path);
-    st_out *outs;
+    st_out *outs = NULL;
     vt_status s = plan(set, path, &outs, err);
     if (s) return s;
     char *json = NULL;

@@ -136,6 +136,43 @@ TEST(gemm_kinds) {
     CHECK(ic[0] == 13); /* -2 + 15 */
 }
 
+/* Above the small-product threshold every kind goes through BLAS (transposed, batched): exact
+ * on integer-valued data, so it must equal the naive sum. */
+TEST(gemm_blas_kinds) {
+    vt_error e;
+    enum { M = 40, N = 36, K = 50 };
+    for (int kind = 0; kind < 4; kind++) {
+        bool cplx = kind >= 2, single = kind == 0 || kind == 2;
+        int w = cplx ? 2 : 1;
+        double A[2 * M * K], B[2 * K * N], R[2 * M * N];
+        for (int i = 0; i < w * M * K; i++) A[i] = (double)((i * 7) % 11 - 5);
+        for (int i = 0; i < w * K * N; i++) B[i] = (double)((i * 5) % 13 - 6);
+        /* A stored transposed (K x M), B plain (K x N) */
+        for (int i = 0; i < M; i++)
+            for (int j = 0; j < N; j++) {
+                double re = 0, im = 0;
+                for (int p = 0; p < K; p++) {
+                    const double *a = A + w * (p * M + i), *b = B + w * (p * N + j);
+                    re += a[0] * b[0] - (cplx ? a[1] * b[1] : 0);
+                    if (cplx) im += a[0] * b[1] + a[1] * b[0];
+                }
+                R[w * (i * N + j)] = re;
+                if (cplx) R[w * (i * N + j) + 1] = im;
+            }
+        float Af[2 * M * K], Bf[2 * K * N], Cf[2 * M * N];
+        double Cd[2 * M * N];
+        for (int i = 0; i < w * M * K; i++) Af[i] = (float)A[i];
+        for (int i = 0; i < w * K * N; i++) Bf[i] = (float)B[i];
+        static const vt_gemm_kind kinds[] = {VT_GEMM_F32, VT_GEMM_F64, VT_GEMM_C64, VT_GEMM_C128};
+        vt_gemm_desc g = {kinds[kind], true, false, M, N, K, single ? (void *)Af : (void *)A, single ? (void *)Bf : (void *)B,
+                          single ? (void *)Cf : (void *)Cd, M, N, N, 1, NULL, NULL, 0};
+        CHECK_EQ_INT(vt_gemm(&g, 2, &e), VT_OK);
+        int bad = 0;
+        for (int i = 0; i < w * M * N; i++) bad += (single ? (double)Cf[i] : Cd[i]) != R[i];
+        CHECK_MSG(bad == 0, "kind %d: %d elements differ", kind, bad);
+    }
+}
+
 static void count_task(void *ctx, size_t t) { atomic_fetch_add(&((atomic_int *)ctx)[t], 1); }
 
 TEST(parallel_for) {
@@ -159,6 +196,7 @@ int main(int argc, char **argv) {
     RUN(info_and_selftest);
     RUN(reexec);
     RUN(gemm_kinds);
+    RUN(gemm_blas_kinds);
     RUN(parallel_for);
     return vt_test_finish();
 }

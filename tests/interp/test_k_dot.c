@@ -151,6 +151,14 @@ TEST(basic) {
     vt_tensor *z2 = result_for(x, y, &pv, VT_C128);
     CHECK_EQ_INT(vt_k_dot_general(&kc1, x, y, &pv, z2, &e), VT_OK);
     CHECK(memcmp(z2->data, (double[]){-4, 11}, 16) == 0);
+    /* small products (<= 2^15 multiply-adds) are the unfused sequential sum on every machine:
+     * -(1+2^-11) + round((1+2^-12)^2) = 0, where a fused multiply-add would give 2^-24 */
+    float u1 = 1.0f + 0x1p-12f, m1 = -(1.0f + 0x1p-11f);
+    vt_tensor *fl = mk(VT_F32, 1, (int64_t[]){2}, (float[]){1.0f, u1}), *fr = mk(VT_F32, 1, (int64_t[]){2}, (float[]){m1, u1});
+    vt_tensor *fo = result_for(fl, fr, &pv, VT_F32);
+    CHECK_EQ_INT(vt_k_dot_general(&kc1, fl, fr, &pv, fo, &e), VT_OK);
+    CHECK(((float *)fo->data)[0] == 0.0f);
+    vt_tensor_release(fl), vt_tensor_release(fr), vt_tensor_release(fo);
     /* K = 0: zeros; M = 0: nothing */
     vt_tensor *k0a = mk(VT_F32, 2, (int64_t[]){2, 0}, NULL), *k0b = mk(VT_F32, 2, (int64_t[]){0, 3}, NULL);
     vt_tensor *k0 = result_for(k0a, k0b, &p, VT_F32);

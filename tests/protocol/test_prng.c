@@ -17,6 +17,31 @@ TEST(jax_doc_vectors) {
     vt_rand_split(k0, 2, s);
     vt_rand_uniform_f32(s[1], 0, 1, 0.0f, 1.0f, &u);
     CHECK_MSG(fabsf(u - 0.00729382f) < 5e-9f, "uniform(split(key(0))[1]) = %.9g", (double)u);
+    /* JAX docs, "Pseudorandom numbers" tutorial, key = random.key(42):
+     * normal(key, shape=(3,)) -> [-0.02830462 0.46713185 0.29570296];
+     * [normal(k) for k in split(key, 3)] -> [0.07592554 0.60576403 0.4323065];
+     * the loop `key, subkey = split(key); normal(subkey)` three times prints
+     * 0.6057640314102173, -0.21089035272598267, -0.3948981463909149 (f32 printed exactly). */
+    vt_key k42 = vt_key_from_seed(42);
+    float z[3];
+    vt_rand_normal_f32(k42, 0, 3, z);
+    CHECK(fabsf(z[0] - -0.02830462f) < 5e-9f && fabsf(z[1] - 0.46713185f) < 5e-8f && fabsf(z[2] - 0.29570296f) < 5e-8f);
+    vt_key s3[3];
+    vt_rand_split(k42, 3, s3);
+    static const float ind[3] = {0.07592554f, 0.60576403f, 0.4323065f};
+    for (int i = 0; i < 3; i++) {
+        vt_rand_normal_f32(s3[i], 0, 1, z);
+        CHECK_MSG(fabsf(z[0] - ind[i]) < 5e-8f, "normal(split(key(42), 3)[%d]) = %.9g", i, (double)z[0]);
+    }
+    static const double draws[3] = {0.6057640314102173, -0.21089035272598267, -0.3948981463909149};
+    vt_key key = k42;
+    for (int i = 0; i < 3; i++) {
+        vt_key sp[2];
+        vt_rand_split(key, 2, sp);
+        vt_rand_normal_f32(sp[1], 0, 1, z);
+        CHECK_MSG((double)z[0] == draws[i], "draw %d: %.17g, JAX prints %.17g", i, (double)z[0], draws[i]);
+        key = sp[0];
+    }
 }
 
 TEST(self_vectors) {

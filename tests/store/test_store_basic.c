@@ -229,6 +229,9 @@ TEST(claims_roundtrip_and_checks) {
     c.outputs[0] = swap;
     c.created_at[0] = 0;
     CHECK_EQ_INT(vt_store_put_claim(s, &c, &again, &e), VT_OK); /* same shapes: allowed */
+    strcpy(c.created_at, "2026-11-27T25:00:00Z");
+    CHECK_ERR(vt_store_put_claim(s, &c, &again, &e), &e, VT_EINPUT, "not an RFC 3339 UTC time");
+    strcpy(c.created_at, "2026-11-27T12:00:00.5Z");
     c.n_inputs = 1;
     CHECK_ERR(vt_store_put_claim(s, &c, &again, &e), &e, VT_ECHECK, "takes 2 inputs");
     c.n_inputs = 2;
@@ -426,6 +429,9 @@ TEST(bundles_checkpoints) {
     vt_store_bundle bu = {NULL, "checkpoint", false, 0, &bt, 1, NULL, 0, NULL, NULL};
     vt_hash256 x;
     CHECK_ERR(vt_store_put_bundle(s, &bu, &x, &e), &e, VT_EINPUT, "role 'grads'");
+    bu.created_at = "2026-11-27 00:00:00";
+    CHECK_ERR(vt_store_put_bundle(s, &bu, &x, &e), &e, VT_EINPUT, "not an RFC 3339 UTC time");
+    bu.created_at = NULL;
     bu.kind = "snapshot";
     CHECK_ERR(vt_store_put_bundle(s, &bu, &x, &e), &e, VT_EINPUT, "kind 'snapshot'");
     bu.kind = "execution";

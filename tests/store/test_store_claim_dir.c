@@ -258,6 +258,10 @@ TEST(hostile_directories) {
     d = variant("types");
     write_text(d, "claim.json", "{\"entry\":5,\"strategy\":\"x\"}");
     expect_import_fails(s, d, VT_EINPUT, "field 'entry' must be");
+    write_text(d, "claim.json", "{\"entry\":\"main\",\"strategy\":\"x\",\"created_at\":\"yesterday\"}");
+    expect_import_fails(s, d, VT_EINPUT, "field 'created_at' must be an RFC 3339 UTC time");
+    write_text(d, "claim.json", "{\"entry\":\"main\",\"strategy\":\"x\",\"created_at\":\"2026-13-01T00:00:00Z\"}");
+    expect_import_fails(s, d, VT_EINPUT, "created_at");
     write_text(d, "claim.json", "{\"entry\":\"main\",\"strategy\":\"x\",\"config\":[]}");
     expect_import_fails(s, d, VT_EINPUT, "field 'config' must be an object");
     write_text(d, "claim.json", "{\"entry\":\"main\",\"strategy\":\"x\",\"metadata\":{\"n\":9007199254740993}}");
