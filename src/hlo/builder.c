@@ -266,7 +266,7 @@ vt_attr *vt_builder_attr_dense(vt_builder *b, vt_tensor *t, const vt_type *type)
         return NULL;
     }
     bool splat = false;
-    if (t->rank != type->rank || memcmp(t->dims, type->dims, (size_t)type->rank * sizeof *t->dims) != 0) {
+    if (t->rank != type->rank || (type->rank && memcmp(t->dims, type->dims, (size_t)type->rank * sizeof *t->dims) != 0)) {
         if (t->nelem != 1) {
             vt_bld_fail(b, VT_EINPUT, "dense attribute: tensor shape differs from the type's");
             return NULL;

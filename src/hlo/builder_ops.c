@@ -4,6 +4,7 @@
 #include "veritor/hlo_builder.h"
 #include "hlo/builder_internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define NA(n, v) ((vt_named_attr){(n), (v)})
@@ -439,7 +440,15 @@ vt_op *vt_build_while_begin(vt_builder *b, vt_value *const *init, size_t n) {
     }
     vt_op *w = vt_build_op(b, "stablehlo.while", init, n, types, n, NULL, 0, 2);
     if (!w) return NULL;
-    if (!vt_builder_add_block(b, w, 0, types, n) || !vt_builder_add_block(b, w, 1, types, n)) return NULL;
+    vt_block *c = vt_builder_add_block(b, w, 0, types, n), *d = vt_builder_add_block(b, w, 1, types, n);
+    if (!c || !d) return NULL;
+    /* cond and body share argument names (the pretty `while(%iterArg = %x)` form needs that);
+     * the id keeps nested loops' names apart */
+    for (size_t i = 0; i < n; i++) {
+        char nm[48];
+        snprintf(nm, sizeof nm, "iterArg_%u", c->args[i].id);
+        if (!(c->args[i].name = d->args[i].name = vt_bld_strdup(b, nm))) return NULL;
+    }
     vt_builder_push_block(b, w->regions[0]->blocks[0]);
     return w;
 }

@@ -506,7 +506,10 @@ static vt_status parse_op(vt_parser *p, vt_block *blk, vt_vec *ops) {
                 rn.count = (size_t)c;
             }
             nres += rn.count;
-            if (!vt_vec_push(p, &names, &rn)) return p->err->code;
+            if (!vt_vec_push(p, &names, &rn)) {
+                vt_vec_free(&names);
+                return p->err->code;
+            }
         } while (vt_accept(p, TK_COMMA));
         if (vt_expect(p, TK_EQUAL, "'=' after result names") != VT_OK) {
             vt_vec_free(&names);

@@ -816,10 +816,16 @@ static vt_status parse_dense_array(vt_parser *p, vt_attr **out) {
             }
             if (fl) {
                 double d = vt_load_f64(ty->dtype, elem);
-                if (!vt_vec_push(p, &v, &d)) return p->err->code;
+                if (!vt_vec_push(p, &v, &d)) {
+                    vt_vec_free(&v);
+                    return p->err->code;
+                }
             } else {
                 int64_t x = vt_load_i64(ty->dtype, elem);
-                if (!vt_vec_push(p, &v, &x)) return p->err->code;
+                if (!vt_vec_push(p, &v, &x)) {
+                    vt_vec_free(&v);
+                    return p->err->code;
+                }
             }
             if (v.n > p->lim.max_type_elements) {
                 vt_vec_free(&v);

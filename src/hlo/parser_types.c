@@ -209,7 +209,10 @@ static vt_status parse_bounds(vt_parser *p, vt_type *t, bool ext) {
                 vt_vec_free(&v);
                 return p->err->code;
             }
-            if (!vt_vec_push(p, &v, &x)) return p->err->code;
+            if (!vt_vec_push(p, &v, &x)) {
+                vt_vec_free(&v);
+                return p->err->code;
+            }
         } while (vt_accept(p, TK_COMMA));
     }
     if (vt_expect(p, TK_GREATER, "'>' after bounds") != VT_OK) {

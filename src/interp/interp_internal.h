@@ -52,6 +52,8 @@ typedef struct vt_run {
     size_t niters;
     vt_plan_cache *cache;
     uint32_t replica_id, partition_id;
+    /* set inside interpreter.run_parallel: the rendezvous of the processes (op_collective.c) */
+    struct vt_coll *coll;
     /* interpreter.probe records, compared by check.expect_serialized_eq */
     char **probe_ids;
     vt_tensor **probes;

@@ -43,6 +43,76 @@ static vt_status run_resolved(vt_run *r, const vt_op *op, const vt_k_op *k, vt_r
     return VT_OK;
 }
 
+/* Opcode -> kernel op, a switch the compiler turns into a table (no name lookups per run). */
+static bool unary_of(vt_opcode c, vt_unary_op *out) {
+    switch (c) {
+    case VT_OP_ABS: *out = VT_UN_ABS; return true;
+    case VT_OP_CBRT: *out = VT_UN_CBRT; return true;
+    case VT_OP_CEIL: *out = VT_UN_CEIL; return true;
+    case VT_OP_COUNT_LEADING_ZEROS: *out = VT_UN_CLZ; return true;
+    case VT_OP_COSINE: *out = VT_UN_COSINE; return true;
+    case VT_OP_EXPONENTIAL: *out = VT_UN_EXP; return true;
+    case VT_OP_EXPONENTIAL_MINUS_ONE: *out = VT_UN_EXPM1; return true;
+    case VT_OP_FLOOR: *out = VT_UN_FLOOR; return true;
+    case VT_OP_IMAG: *out = VT_UN_IMAG; return true;
+    case VT_OP_IS_FINITE: *out = VT_UN_IS_FINITE; return true;
+    case VT_OP_LOG: *out = VT_UN_LOG; return true;
+    case VT_OP_LOG_PLUS_ONE: *out = VT_UN_LOG1P; return true;
+    case VT_OP_LOGISTIC: *out = VT_UN_LOGISTIC; return true;
+    case VT_OP_NEGATE: *out = VT_UN_NEGATE; return true;
+    case VT_OP_NOT: *out = VT_UN_NOT; return true;
+    case VT_OP_POPCNT: *out = VT_UN_POPCNT; return true;
+    case VT_OP_REAL: *out = VT_UN_REAL; return true;
+    case VT_OP_ROUND_NEAREST_AFZ: *out = VT_UN_ROUND_AFZ; return true;
+    case VT_OP_ROUND_NEAREST_EVEN: *out = VT_UN_ROUND_EVEN; return true;
+    case VT_OP_RSQRT: *out = VT_UN_RSQRT; return true;
+    case VT_OP_SIGN: *out = VT_UN_SIGN; return true;
+    case VT_OP_SINE: *out = VT_UN_SINE; return true;
+    case VT_OP_SQRT: *out = VT_UN_SQRT; return true;
+    case VT_OP_TAN: *out = VT_UN_TAN; return true;
+    case VT_OP_CHLO_TAN: *out = VT_UN_TAN; return true;
+    case VT_OP_TANH: *out = VT_UN_TANH; return true;
+    case VT_OP_CHLO_ACOS: *out = VT_UN_ACOS; return true;
+    case VT_OP_CHLO_ACOSH: *out = VT_UN_ACOSH; return true;
+    case VT_OP_CHLO_ASIN: *out = VT_UN_ASIN; return true;
+    case VT_OP_CHLO_ASINH: *out = VT_UN_ASINH; return true;
+    case VT_OP_CHLO_ATAN: *out = VT_UN_ATAN; return true;
+    case VT_OP_CHLO_ATANH: *out = VT_UN_ATANH; return true;
+    case VT_OP_CHLO_COSH: *out = VT_UN_COSH; return true;
+    case VT_OP_CHLO_SINH: *out = VT_UN_SINH; return true;
+    case VT_OP_CHLO_ERF: *out = VT_UN_ERF; return true;
+    case VT_OP_CHLO_ERFC: *out = VT_UN_ERFC; return true;
+    case VT_OP_CHLO_LGAMMA: *out = VT_UN_LGAMMA; return true;
+    case VT_OP_CHLO_DIGAMMA: *out = VT_UN_DIGAMMA; return true;
+    case VT_OP_CHLO_ERF_INV: *out = VT_UN_ERF_INV; return true;
+    case VT_OP_CHLO_BESSEL_I1E: *out = VT_UN_BESSEL_I1E; return true;
+    default: return false;
+    }
+}
+
+static bool binary_of(vt_opcode c, vt_binary_op *out) {
+    switch (c) {
+    case VT_OP_ADD: *out = VT_BIN_ADD; return true;
+    case VT_OP_SUBTRACT: *out = VT_BIN_SUB; return true;
+    case VT_OP_MULTIPLY: *out = VT_BIN_MUL; return true;
+    case VT_OP_DIVIDE: *out = VT_BIN_DIV; return true;
+    case VT_OP_REMAINDER: *out = VT_BIN_REM; return true;
+    case VT_OP_MAXIMUM: *out = VT_BIN_MAX; return true;
+    case VT_OP_MINIMUM: *out = VT_BIN_MIN; return true;
+    case VT_OP_POWER: *out = VT_BIN_POW; return true;
+    case VT_OP_ATAN2: *out = VT_BIN_ATAN2; return true;
+    case VT_OP_AND: *out = VT_BIN_AND; return true;
+    case VT_OP_OR: *out = VT_BIN_OR; return true;
+    case VT_OP_XOR: *out = VT_BIN_XOR; return true;
+    case VT_OP_SHIFT_LEFT: *out = VT_BIN_SHL; return true;
+    case VT_OP_SHIFT_RIGHT_ARITHMETIC: *out = VT_BIN_SHRA; return true;
+    case VT_OP_SHIFT_RIGHT_LOGICAL: *out = VT_BIN_SHRL; return true;
+    case VT_OP_COMPLEX: *out = VT_BIN_COMPLEX; return true;
+    case VT_OP_CHLO_NEXT_AFTER: *out = VT_BIN_NEXT_AFTER; return true;
+    default: return false;
+    }
+}
+
 static vt_dtype operand_dtype(const vt_rvalue *v) {
     return v->kind == VT_RV_TENSOR && v->tensor ? v->tensor->dtype : VT_DTYPE_INVALID;
 }
@@ -50,7 +120,7 @@ static vt_dtype operand_dtype(const vt_rvalue *v) {
 static vt_status exec_unary(vt_run *r, vt_frame *f, const vt_op *op, vt_rvalue *in, uint64_t consumable, vt_rvalue *out) {
     (void)f;
     vt_unary_op u;
-    if (!vt_unary_op_from_name(vt_op_name(op), &u)) return vt_rt_unsupported(r, op, NULL);
+    if (!unary_of(op->code, &u)) return vt_rt_unsupported(r, op, NULL);
     vt_k_op k;
     vt_status s = vt_k_unary_resolve(u, operand_dtype(&in[0]), &k, r->err);
     if (s != VT_OK) return s;
@@ -60,7 +130,7 @@ static vt_status exec_unary(vt_run *r, vt_frame *f, const vt_op *op, vt_rvalue *
 static vt_status exec_binary(vt_run *r, vt_frame *f, const vt_op *op, vt_rvalue *in, uint64_t consumable, vt_rvalue *out) {
     (void)f;
     vt_binary_op b;
-    if (!vt_binary_op_from_name(vt_op_name(op), &b)) return vt_rt_unsupported(r, op, NULL);
+    if (!binary_of(op->code, &b)) return vt_rt_unsupported(r, op, NULL);
     vt_k_op k;
     vt_status s = vt_k_binary_resolve(b, operand_dtype(&in[0]), &k, r->err);
     if (s != VT_OK) return s;
@@ -160,7 +230,7 @@ vt_exec_fn vt_exec_elementwise_fn(const vt_op *op) {
     }
     vt_unary_op u;
     vt_binary_op b;
-    if (vt_unary_op_from_name(vt_op_name(op), &u)) return exec_unary;
-    if (vt_binary_op_from_name(vt_op_name(op), &b)) return exec_binary;
+    if (unary_of(op->code, &u)) return exec_unary;
+    if (binary_of(op->code, &b)) return exec_binary;
     return NULL;
 }

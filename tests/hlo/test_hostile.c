@@ -127,6 +127,15 @@ TEST(values) {
               "bad.mlir:2:8: unknown op 'stablehlo.bogus'");
 }
 
+TEST(fuzz_regressions) {
+    vt_error err;
+    /* a lexer error right after a second result name leaked the name list (fuzz finding) */
+    CHECK_ERR(parse("func.func @f() {\n  %a, %b^ = stablehlo.constant dense<0> : tensor<i64>\n}", &err), &err, VT_EINPUT,
+              "bad.mlir:2:9: expected a block name after '^'");
+    CHECK_ERR(parse("func.func @f(%a: tensor<2xi64, #stablehlo.bounds<1, ^>>) { return }", &err), &err, VT_EINPUT, "expected a block name");
+    CHECK_ERR(parse("func.func @f() attributes {x = array<i64: 1, ^>} { return }", &err), &err, VT_EINPUT, "expected a block name");
+}
+
 TEST(symbols) {
     vt_error err;
     CHECK_ERR(parse(FN("  %0 = call @missing(%a) : (tensor<2xf32>) -> tensor<2xf32>\n  return %0 : tensor<2xf32>"), &err), &err, VT_EINPUT,
@@ -245,6 +254,7 @@ int main(void) {
     RUN(hex_blobs);
     RUN(values);
     RUN(symbols);
+    RUN(fuzz_regressions);
     RUN(bytes);
     RUN(numbers);
     RUN(limits);
