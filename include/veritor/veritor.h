@@ -4,6 +4,7 @@
 #include "veritor/base.h"
 #include "veritor/tensor.h"
 #include "veritor/hlo.h"
+#include "veritor/hlo_builder.h"
 #include "veritor/interp.h"
 #include "veritor/store.h"
 #include "veritor/protocol.h"

@@ -55,7 +55,13 @@ vt_status vt_perr_at(vt_parser *p, const char *at, vt_status code, const char *f
 vt_status vt_lex_check_text(vt_parser *p) {
     const unsigned char *s = (const unsigned char *)p->src, *e = (const unsigned char *)p->end;
     while (s < e) {
-        /* fast path over ASCII */
+        /* fast path over ASCII, a word at a time: no byte with the high bit set and no zero byte */
+        while ((size_t)(e - s) >= 8) {
+            uint64_t w;
+            memcpy(&w, s, 8);
+            if (((w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull) | (w & 0x8080808080808080ull)) break;
+            s += 8;
+        }
         while (s < e && *s >= 1 && *s < 0x80) s++;
         if (s >= e) break;
         if (*s == 0) return vt_perr_at(p, (const char *)s, VT_EINPUT, "NUL byte in input");
