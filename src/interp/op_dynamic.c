@@ -76,9 +76,10 @@ static vt_status exec_dynamic_reshape(vt_run *r, vt_frame *f, const vt_op *op, v
     if (s) return s;
     if ((s = alloc_result(r, op, dims, n, &res)) != VT_OK) return s;
     if (res->nelem != x->nelem) {
+        size_t want = res->nelem;
         vt_tensor_release(res);
-        return vt_error_set(r->err, VT_EINPUT, "dynamic_reshape: output_shape has %zu elements, the operand %zu",
-                            res->nelem, x->nelem);
+        return vt_error_set(r->err, VT_EINPUT, "dynamic_reshape: output_shape has %zu elements, the operand %zu", want,
+                            x->nelem);
     }
     return finish(vt_k_reshape(&r->kc, x, res, r->err), res, out);
 }

@@ -41,9 +41,10 @@ vt_status vt_strategy_configure(const vt_strategy *s, const char *config_json, v
         json_t *v;
         json_object_foreach(given, key, v) {
             if (!json_object_get(cfg, key)) {
+                vt_status st = vt_error_set(err, VT_EINPUT, "strategy %s: config: unknown key '%.100s'", s->name, key);
                 json_decref(given);
                 json_decref(cfg);
-                return vt_error_set(err, VT_EINPUT, "strategy %s: config: unknown key '%s'", s->name, key);
+                return st;
             }
             json_object_set(cfg, key, v);
         }

@@ -53,6 +53,31 @@ vt_status vt_results_open(const char *path, vt_results_db **out, vt_error *err) 
     /* The file is the verifier's own, but it may be handed around: never run its schema code. */
     sqlite3_db_config(r->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
     sqlite3_db_config(r->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+    /* Refuse any other database (a prover's workload file above all): it must be empty or hold
+     * exactly our tables. */
+    sqlite3_stmt *q = NULL;
+    const char *other = NULL;
+    char other_name[128] = "";
+    int rc = sqlite3_prepare_v2(r->db, "SELECT name FROM sqlite_master WHERE name NOT IN "
+                                "('results_meta','runs','runs_claim','sqlite_autoindex_results_meta_1') LIMIT 1",
+                                -1, &q, NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(q);
+        if (rc == SQLITE_ROW) {
+            snprintf(other_name, sizeof other_name, "%s", (const char *)sqlite3_column_text(q, 0));
+            other = other_name;
+        }
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) other = sqlite3_errmsg(r->db);
+    if (other) {
+        vt_status st = vt_error_set(err, VT_EINPUT, "%s: not a veritor results database: %s%s", path,
+                                    rc == SQLITE_ROW ? "it holds " : "", other);
+        sqlite3_finalize(q);
+        sqlite3_close(r->db);
+        free(r);
+        return st;
+    }
+    sqlite3_finalize(q);
     char *msg = NULL;
     if (sqlite3_exec(r->db, results_ddl, NULL, NULL, &msg) != SQLITE_OK) {
         vt_status st = vt_error_set(err, VT_EINPUT, "%s: not a veritor results database: %s", path, msg ? msg : "?");

@@ -1,0 +1,65 @@
+/* veritor reference workloads (protocol layer): a decoder-only transformer family emitted as
+ * StableHLO shaped like JAX's output, with weights drawn from the canonical PRNG. The model
+ * definition, parameter order and weight derivation are specified in docs/model.md. */
+#ifndef VERITOR_WORKLOAD_H
+#define VERITOR_WORKLOAD_H
+
+#include "veritor/hlo.h"
+#include "veritor/interp.h"
+#include "veritor/protocol.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum vt_model_norm { VT_NORM_RMS = 0, VT_NORM_LAYER = 1 } vt_model_norm;
+typedef enum vt_model_pos { VT_POS_LEARNED = 0, VT_POS_ROPE = 1 } vt_model_pos;
+
+typedef struct vt_model_config {
+    uint32_t vocab, d_model, heads, layers, d_ff, max_seq;
+    uint32_t fp_k;        /* fingerprint dimension (projection of the last block's output) */
+    vt_dtype compute;     /* VT_F32 or VT_F64: the graphs' float type */
+    vt_dtype weights;     /* VT_F32 or VT_BF16: how weights.safetensors stores them */
+    vt_model_norm norm;   /* only RMSNorm is implemented */
+    vt_model_pos pos;     /* only learned positions are implemented */
+} vt_model_config;
+
+/* "tiny" (V=256 d=64 L=2), "small" (V=4096 d=256 L=4), "medium" (V=32000 d=768 L=12). */
+vt_status vt_model_preset(const char *name, vt_model_config *c, vt_error *err);
+/* Sizes, divisibility, dtypes; VT_EUNSUPPORTED "not supported: ..." for LayerNorm / RoPE. */
+vt_status vt_model_config_check(const vt_model_config *c, vt_error *err);
+/* JSON text of the config (for config.json); caller frees. NULL on out of memory. */
+char *vt_model_config_json(const vt_model_config *c);
+/* Reads config.json as written by vt_model_config_json. */
+vt_status vt_model_config_parse(const char *text, size_t len, vt_model_config *c, vt_error *err);
+
+/* Parameters in their canonical order (docs/model.md): names, shapes. */
+size_t vt_model_num_params(const vt_model_config *c);
+/* name of parameter i into name (cap bytes), its rank (1 or 2) and dims. */
+vt_status vt_model_param_info(const vt_model_config *c, size_t i, char *name, size_t cap, int *rank, int64_t dims[2],
+                              vt_error *err);
+/* Weights from seed: parameter i is normal_f32(fold_in(PRNGKey(seed), i)) * scale (norm gains
+ * are ones), stored in c->weights. */
+vt_status vt_model_init_weights(const vt_model_config *c, uint64_t seed, vt_tensor_set **out, vt_error *err);
+/* The parameters of set, checked against the config (names, shapes) and converted to the
+ * compute dtype, as graph arguments args[0 .. num_params-1] (vt_rvalue_release each). */
+vt_status vt_model_param_args(const vt_model_config *c, const vt_tensor_set *set, vt_rvalue *args, vt_error *err);
+/* The fingerprint projection as a graph input: R^T / sqrt(k), [d_model, fp_k] in the compute
+ * dtype, R the canonical Rademacher matrix of docs/fingerprints.md under key. */
+vt_status vt_model_fp_matrix(const vt_model_config *c, vt_key key, vt_tensor **out, vt_error *err);
+
+/* Graph emitters. Arguments of @main are the parameters in canonical order followed by the
+ * graph's own inputs (see each). Modules are verified; the caller frees them. */
+/* jit_prefill: tokens [B,T] i32 -> logits [B,T,V]. */
+vt_status vt_model_emit_prefill(const vt_model_config *c, int64_t B, int64_t T, vt_module **out, vt_error *err);
+/* jit_teacher_forcing: (tokens [B,T] i32, R [d,k]) -> (logits [B,T,V], fingerprints [B,T,k]). */
+vt_status vt_model_emit_teacher_forcing(const vt_model_config *c, int64_t B, int64_t T, vt_module **out,
+                                        vt_error *err);
+/* jit_decode: (prompt [P] i32, R [d,k]) -> (new tokens [N] i32, logits [P+N-1, V],
+ * fingerprints [P+N-1, k]); row t of logits/fingerprints is position t (argmax decoding, T = 0). */
+vt_status vt_model_emit_decode(const vt_model_config *c, int64_t P, int64_t N, vt_module **out, vt_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,267 @@
+/* Type/shape verifier: per op family, a valid module and invalid variants (wrong shape, wrong
+ * element type, bad dimension numbers, bad region signatures) asserting VT_EINPUT and the
+ * constraint in words, with file:line:col. */
+#include "harness.h"
+#include "veritor/hlo.h"
+
+#include <string.h>
+
+/* Parses text (the syntax must be valid) and runs the verifier. */
+static vt_status verify_text(const char *text, vt_error *err) {
+    vt_module *m = NULL;
+    vt_parse_options o = {"v.mlir", 1, NULL};
+    vt_status s = vt_parse_module(text, strlen(text), &o, &m, err);
+    CHECK_MSG(s == VT_OK, "parse failed: %s\n%s", err->msg, text);
+    if (s != VT_OK) return VT_EINTERNAL;
+    s = vt_module_verify(m, err);
+    vt_module_free(m);
+    return s;
+}
+
+#define OK(text)                                                                    \
+    do {                                                                            \
+        vt_error _e;                                                                \
+        vt_status _s = verify_text(text, &_e);                                      \
+        CHECK_MSG(_s == VT_OK, "expected to verify: %s\n%s", _e.msg, text);         \
+    } while (0)
+#define BAD(text, fragment)                                                         \
+    do {                                                                            \
+        vt_error _e;                                                                \
+        memset(&_e, 0, sizeof _e);                                                  \
+        CHECK_ERR(verify_text(text, &_e), &_e, VT_EINPUT, fragment);                \
+    } while (0)
+
+TEST(elementwise) {
+    OK("func.func @f(%a: tensor<2xf32>, %b: tensor<2xf32>) -> tensor<2xf32> {\n"
+       "  %0 = stablehlo.add %a, %b : tensor<2xf32>\n  %1 = stablehlo.sqrt %0 : tensor<2xf32>\n  return %1 : tensor<2xf32>\n}");
+    BAD("func.func @f(%a: tensor<2xf32>, %b: tensor<3xf32>) -> tensor<2xf32> {\n"
+        "  %0 = stablehlo.add %a, %b : (tensor<2xf32>, tensor<3xf32>) -> tensor<2xf32>\n  return %0 : tensor<2xf32>\n}",
+        "v.mlir:2:3: stablehlo.add: operand 1 tensor<3xf32> and the result tensor<2xf32> must have the same shape");
+    BAD("func.func @f(%a: tensor<2xf32>, %b: tensor<2xi32>) -> tensor<2xf32> {\n"
+        "  %0 = stablehlo.add %a, %b : (tensor<2xf32>, tensor<2xi32>) -> tensor<2xf32>\n  return %0 : tensor<2xf32>\n}",
+        "operand 1 tensor<2xi32> and operand 0 tensor<2xf32> must have the same element type");
+    BAD("func.func @f(%a: tensor<2xf32>) -> tensor<2xf32> {\n"
+        "  %0 = stablehlo.and %a, %a : tensor<2xf32>\n  return %0 : tensor<2xf32>\n}",
+        "stablehlo.and: operand element type f32 is not boolean or integer");
+    BAD("func.func @f(%a: tensor<2xf32>) -> tensor<2xf32> {\n"
+        "  %0 = stablehlo.shift_left %a, %a : tensor<2xf32>\n  return %0 : tensor<2xf32>\n}",
+        "operand element type f32 is not integer");
+    BAD("func.func @f(%a: tensor<2xi32>) -> tensor<2xi32> {\n"
+        "  %0 = stablehlo.sqrt %a : tensor<2xi32>\n  return %0 : tensor<2xi32>\n}",
+        "stablehlo.sqrt: operand element type i32 is not floating-point or complex");
+    BAD("func.func @f(%a: tensor<2xf32>) -> tensor<2xf32> {\n"
+        "  %0 = stablehlo.compare LT, %a, %a : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32>\n  return %0 : tensor<2xf32>\n}",
+        "result element type must be i1, not f32");
+    BAD("func.func @f(%p: tensor<2xi32>, %a: tensor<2xf32>) -> tensor<2xf32> {\n"
+        "  %0 = stablehlo.select %p, %a, %a : (tensor<2xi32>, tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32>\n  return %0 : tensor<2xf32>\n}",
+        "predicate must have element type i1, not i32");
+    BAD("func.func @f(%a: tensor<2xf32>) -> tensor<2xf16> {\n"
+        "  %0 = stablehlo.negate %a : (tensor<2xf32>) -> tensor<2xf16>\n  return %0 : tensor<2xf16>\n}",
+        "must have the same element type");
+    /* convert changes element types; `?` dims are compatible with any size */
+    OK("func.func @f(%a: tensor<?xf32>) -> tensor<2xi8> {\n"
+       "  %0 = stablehlo.convert %a : (tensor<?xf32>) -> tensor<2xi8>\n  return %0 : tensor<2xi8>\n}");
+    OK("func.func @f(%a: tensor<2xcomplex<f32>>) -> tensor<2xf32> {\n"
+       "  %0 = stablehlo.abs %a : (tensor<2xcomplex<f32>>) -> tensor<2xf32>\n  return %0 : tensor<2xf32>\n}");
+}
+
+TEST(shape_ops) {
+    OK("func.func @f(%a: tensor<3xf32>) -> tensor<2x3xf32> {\n"
+       "  %0 = stablehlo.broadcast_in_dim %a, dims = [1] : (tensor<3xf32>) -> tensor<2x3xf32>\n  return %0 : tensor<2x3xf32>\n}");
+    BAD("func.func @f(%a: tensor<3xf32>) -> tensor<2x3xf32> {\n"
+        "  %0 = stablehlo.broadcast_in_dim %a, dims = [0] : (tensor<3xf32>) -> tensor<2x3xf32>\n  return %0 : tensor<2x3xf32>\n}",
+        "operand dimension 0 has size 3, result dimension 0 has size 2");
+    BAD("func.func @f(%a: tensor<3xf32>) -> tensor<2x3xf32> {\n"
+        "  %0 = stablehlo.broadcast_in_dim %a, dims = [2] : (tensor<3xf32>) -> tensor<2x3xf32>\n  return %0 : tensor<2x3xf32>\n}",
+        "broadcast_dimensions must be unique and in [0, 2)");
+    BAD("func.func @f(%a: tensor<2x3xf32>) -> tensor<5xf32> {\n"
+        "  %0 = stablehlo.reshape %a : (tensor<2x3xf32>) -> tensor<5xf32>\n  return %0 : tensor<5xf32>\n}",
+        "operand has 6 elements but the result 5");
+    BAD("func.func @f(%a: tensor<2x3xf32>) -> tensor<6xi32> {\n"
+        "  %0 = stablehlo.reshape %a : (tensor<2x3xf32>) -> tensor<6xi32>\n  return %0 : tensor<6xi32>\n}",
+        "must have the element type of the operand");
+    BAD("func.func @f(%a: tensor<2x3xf32>) -> tensor<3x2xf32> {\n"
+        "  %0 = stablehlo.transpose %a, dims = [0, 0] : (tensor<2x3xf32>) -> tensor<3x2xf32>\n  return %0 : tensor<3x2xf32>\n}",
+        "permutation must be a permutation of [0, 2)");
+    BAD("func.func @f(%a: tensor<2x3xf32>) -> tensor<2x3xf32> {\n"
+        "  %0 = stablehlo.transpose %a, dims = [1, 0] : (tensor<2x3xf32>) -> tensor<2x3xf32>\n  return %0 : tensor<2x3xf32>\n}",
+        "result dimension 0 has size 2, operand dimension 1 has size 3");
+    OK("func.func @f(%a: tensor<8xf32>) -> tensor<3xf32> {\n"
+       "  %0 = stablehlo.slice %a [1:7:2] : (tensor<8xf32>) -> tensor<3xf32>\n  return %0 : tensor<3xf32>\n}");
+    BAD("func.func @f(%a: tensor<8xf32>) -> tensor<3xf32> {\n"
+        "  %0 = stablehlo.slice %a [1:9:3] : (tensor<8xf32>) -> tensor<3xf32>\n  return %0 : tensor<3xf32>\n}",
+        "dimension 0: slice [1:9:3] does not fit size 8");
+    BAD("func.func @f(%a: tensor<8xf32>) -> tensor<4xf32> {\n"
+        "  %0 = stablehlo.slice %a [1:7:2] : (tensor<8xf32>) -> tensor<4xf32>\n  return %0 : tensor<4xf32>\n}",
+        "result dimension 0 has size 4, the slice gives 3");
+    OK("func.func @f(%a: tensor<2x3xf32>, %b: tensor<2x1xf32>) -> tensor<2x4xf32> {\n"
+       "  %0 = stablehlo.concatenate %a, %b, dim = 1 : (tensor<2x3xf32>, tensor<2x1xf32>) -> tensor<2x4xf32>\n  return %0 : tensor<2x4xf32>\n}");
+    BAD("func.func @f(%a: tensor<2x3xf32>, %b: tensor<2x1xf32>) -> tensor<2x5xf32> {\n"
+        "  %0 = stablehlo.concatenate %a, %b, dim = 1 : (tensor<2x3xf32>, tensor<2x1xf32>) -> tensor<2x5xf32>\n  return %0 : tensor<2x5xf32>\n}",
+        "result dimension 1 has size 5, the operands add up to 4");
+    BAD("func.func @f(%a: tensor<2x3xf32>, %b: tensor<3x1xf32>) -> tensor<2x4xf32> {\n"
+        "  %0 = stablehlo.concatenate %a, %b, dim = 1 : (tensor<2x3xf32>, tensor<3x1xf32>) -> tensor<2x4xf32>\n  return %0 : tensor<2x4xf32>\n}",
+        "operand 1 dimension 0 has size 3, operand 0 2");
+    OK("func.func @f(%a: tensor<3xf32>, %p: tensor<f32>) -> tensor<8xf32> {\n"
+       "  %0 = stablehlo.pad %a, %p, low = [1], high = [2], interior = [1] : (tensor<3xf32>, tensor<f32>) -> tensor<8xf32>\n"
+       "  return %0 : tensor<8xf32>\n}");
+    BAD("func.func @f(%a: tensor<3xf32>, %p: tensor<f32>) -> tensor<7xf32> {\n"
+        "  %0 = stablehlo.pad %a, %p, low = [1], high = [2], interior = [1] : (tensor<3xf32>, tensor<f32>) -> tensor<7xf32>\n"
+        "  return %0 : tensor<7xf32>\n}",
+        "result dimension 0 has size 7, padding gives 8");
+    BAD("func.func @f() -> tensor<2x3xi32> {\n  %0 = stablehlo.iota dim = 2 : tensor<2x3xi32>\n  return %0 : tensor<2x3xi32>\n}",
+        "iota_dimension 2 outside [0, 2)");
+    OK("func.func @f(%a: tensor<8xf32>, %i: tensor<i32>) -> tensor<8xf32> {\n"
+       "  %0 = stablehlo.dynamic_slice %a, %i, sizes = [2] : (tensor<8xf32>, tensor<i32>) -> tensor<2xf32>\n"
+       "  %1 = stablehlo.dynamic_update_slice %a, %0, %i : (tensor<8xf32>, tensor<2xf32>, tensor<i32>) -> tensor<8xf32>\n"
+       "  return %1 : tensor<8xf32>\n}");
+    BAD("func.func @f(%a: tensor<8xf32>, %i: tensor<i32>) -> tensor<9xf32> {\n"
+        "  %0 = stablehlo.dynamic_slice %a, %i, sizes = [9] : (tensor<8xf32>, tensor<i32>) -> tensor<9xf32>\n  return %0 : tensor<9xf32>\n}",
+        "slice size 9 of dimension 0 outside [0, 8]");
+    BAD("func.func @f(%a: tensor<8xf32>, %i: tensor<f32>) -> tensor<2xf32> {\n"
+        "  %0 = stablehlo.dynamic_slice %a, %i, sizes = [2] : (tensor<8xf32>, tensor<f32>) -> tensor<2xf32>\n  return %0 : tensor<2xf32>\n}",
+        "start index 0 must be a scalar integer tensor");
+    BAD("func.func @f(%a: tensor<8xf32>, %u: tensor<9xf32>, %i: tensor<i32>) -> tensor<8xf32> {\n"
+        "  %1 = stablehlo.dynamic_update_slice %a, %u, %i : (tensor<8xf32>, tensor<9xf32>, tensor<i32>) -> tensor<8xf32>\n"
+        "  return %1 : tensor<8xf32>\n}",
+        "update dimension 0 (size 9) is larger than the operand's (8)");
+    BAD("func.func @f(%a: tensor<2x3xf32>) -> tensor<2x3xf32> {\n"
+        "  %0 = stablehlo.reverse %a, dims = [3] : tensor<2x3xf32>\n  return %0 : tensor<2x3xf32>\n}",
+        "dimensions must be unique and in [0, 2)");
+}
+
+TEST(dot) {
+    OK("func.func @f(%a: tensor<4x2x3xf32>, %b: tensor<4x3x5xf32>) -> tensor<4x2x5xf32> {\n"
+       "  %0 = stablehlo.dot_general %a, %b, batching_dims = [0] x [0], contracting_dims = [2] x [1] : "
+       "(tensor<4x2x3xf32>, tensor<4x3x5xf32>) -> tensor<4x2x5xf32>\n  return %0 : tensor<4x2x5xf32>\n}");
+    BAD("func.func @f(%a: tensor<2x3xf32>, %b: tensor<4x5xf32>) -> tensor<2x5xf32> {\n"
+        "  %0 = stablehlo.dot_general %a, %b, contracting_dims = [1] x [0] : (tensor<2x3xf32>, tensor<4x5xf32>) -> tensor<2x5xf32>\n"
+        "  return %0 : tensor<2x5xf32>\n}",
+        "stablehlo.dot_general: lhs contracting dimension 1 has size 3 but rhs contracting dimension 0 has size 4");
+    BAD("func.func @f(%a: tensor<2x3xf32>, %b: tensor<3x5xf32>) -> tensor<2x5xf32> {\n"
+        "  %0 = stablehlo.dot_general %a, %b, contracting_dims = [2] x [0] : (tensor<2x3xf32>, tensor<3x5xf32>) -> tensor<2x5xf32>\n"
+        "  return %0 : tensor<2x5xf32>\n}",
+        "lhs contracting dimension 2 outside [0, 2)");
+    BAD("func.func @f(%a: tensor<2x3xf32>, %b: tensor<3x5xf32>) -> tensor<5x2xf32> {\n"
+        "  %0 = stablehlo.dot_general %a, %b, contracting_dims = [1] x [0] : (tensor<2x3xf32>, tensor<3x5xf32>) -> tensor<5x2xf32>\n"
+        "  return %0 : tensor<5x2xf32>\n}",
+        "result dimension 0 has size 5, expected 2");
+    BAD("func.func @f(%a: tensor<4x2x3xf32>, %b: tensor<5x3x5xf32>) -> tensor<4x2x5xf32> {\n"
+        "  %0 = stablehlo.dot_general %a, %b, batching_dims = [0] x [0], contracting_dims = [2] x [1] : "
+        "(tensor<4x2x3xf32>, tensor<5x3x5xf32>) -> tensor<4x2x5xf32>\n  return %0 : tensor<4x2x5xf32>\n}",
+        "lhs batching dimension 0 has size 4 but rhs batching dimension 0 has size 5");
+    BAD("func.func @f(%a: tensor<3x3xf32>, %b: tensor<3x3xf32>) -> tensor<3xf32> {\n"
+        "  %0 = stablehlo.dot_general %a, %b, batching_dims = [0] x [0], contracting_dims = [0] x [1] : "
+        "(tensor<3x3xf32>, tensor<3x3xf32>) -> tensor<3xf32>\n  return %0 : tensor<3xf32>\n}",
+        "lhs dimension 0 is both batching and contracting");
+}
+
+static const char *reduce_ok =
+    "func.func @f(%a: tensor<2x3xf32>, %z: tensor<f32>) -> tensor<2xf32> {\n"
+    "  %0 = stablehlo.reduce(%a init: %z) applies stablehlo.add across dimensions = [1] : (tensor<2x3xf32>, tensor<f32>) -> tensor<2xf32>\n"
+    "  return %0 : tensor<2xf32>\n}";
+
+TEST(regions) {
+    OK(reduce_ok);
+    BAD("func.func @f(%a: tensor<2x3xf32>, %z: tensor<f32>) -> tensor<3xf32> {\n"
+        "  %0 = stablehlo.reduce(%a init: %z) applies stablehlo.add across dimensions = [1] : (tensor<2x3xf32>, tensor<f32>) -> tensor<3xf32>\n"
+        "  return %0 : tensor<3xf32>\n}",
+        "result 0 dimension 0 has size 3, input dimension 0 has size 2");
+    BAD("func.func @f(%a: tensor<2x3xf32>, %z: tensor<f32>) -> tensor<2xf32> {\n"
+        "  %0 = stablehlo.reduce(%a init: %z) applies stablehlo.add across dimensions = [2] : (tensor<2x3xf32>, tensor<f32>) -> tensor<2xf32>\n"
+        "  return %0 : tensor<2xf32>\n}",
+        "stablehlo.reduce: dimension 2 outside [0, 2)");
+    BAD("func.func @f(%a: tensor<2x3xf32>, %z: tensor<f32>) -> tensor<2xf32> {\n"
+        "  %0 = \"stablehlo.reduce\"(%a, %z) ({\n  ^bb0(%x: tensor<f32>):\n    stablehlo.return %x : tensor<f32>\n"
+        "  }) {dimensions = array<i64: 1>} : (tensor<2x3xf32>, tensor<f32>) -> tensor<2xf32>\n  return %0 : tensor<2xf32>\n}",
+        "body takes 1 arguments, expected 2 (2 per input)");
+    const char *loop =
+        "func.func @f(%n: tensor<i32>) -> tensor<i32> {\n"
+        "  %0 = stablehlo.while(%i = %n) : tensor<i32>\n  cond {\n    %c = stablehlo.compare LT, %i, %n : (tensor<i32>, tensor<i32>) -> tensor<i1>\n"
+        "    stablehlo.return %c : tensor<i1>\n  } do {\n    stablehlo.return %i : tensor<i32>\n  }\n  return %0 : tensor<i32>\n}";
+    OK(loop);
+    BAD("func.func @f(%n: tensor<i32>) -> tensor<i32> {\n"
+        "  %0 = stablehlo.while(%i = %n) : tensor<i32>\n  cond {\n    stablehlo.return %i : tensor<i32>\n"
+        "  } do {\n    stablehlo.return %i : tensor<i32>\n  }\n  return %0 : tensor<i32>\n}",
+        "stablehlo.while: cond must return one tensor<i1>");
+    BAD("func.func @f(%n: tensor<i32>, %m: tensor<i1>) -> tensor<i32> {\n"
+        "  %0 = stablehlo.while(%i = %n) : tensor<i32>\n  cond {\n    stablehlo.return %m : tensor<i1>\n"
+        "  } do {\n    stablehlo.return %m : tensor<i1>\n  }\n  return %0 : tensor<i32>\n}",
+        "body result 0 does not have the type of operand 0");
+    BAD("func.func @f(%p: tensor<i1>, %a: tensor<2xf32>, %b: tensor<3xf32>) -> tensor<2xf32> {\n"
+        "  %0 = \"stablehlo.if\"(%p) ({\n    stablehlo.return %a : tensor<2xf32>\n  }, {\n    stablehlo.return %b : tensor<3xf32>\n"
+        "  }) : (tensor<i1>) -> tensor<2xf32>\n  return %0 : tensor<2xf32>\n}",
+        "branch 1 result 0 does not have the op's result type");
+    BAD("func.func @f(%p: tensor<i32>, %a: tensor<2xf32>) -> tensor<2xf32> {\n"
+        "  %0 = \"stablehlo.if\"(%p) ({\n    stablehlo.return %a : tensor<2xf32>\n  }, {\n    stablehlo.return %a : tensor<2xf32>\n"
+        "  }) : (tensor<i32>) -> tensor<2xf32>\n  return %0 : tensor<2xf32>\n}",
+        "predicate must be a tensor<i1>");
+    BAD("func.func @f(%a: tensor<4xf32>) -> tensor<4xf32> {\n"
+        "  %0 = \"stablehlo.sort\"(%a) ({\n  ^bb0(%x: tensor<f32>, %y: tensor<f32>):\n    stablehlo.return %x : tensor<f32>\n"
+        "  }) {dimension = 0 : i64} : (tensor<4xf32>) -> tensor<4xf32>\n  return %0 : tensor<4xf32>\n}",
+        "comparator must return one tensor<i1>");
+    BAD("func.func @f(%a: tensor<4xf32>) -> tensor<4xf32> {\n"
+        "  %0 = \"stablehlo.sort\"(%a) ({\n  ^bb0(%x: tensor<i32>, %y: tensor<i32>):\n"
+        "    %c = stablehlo.compare LT, %x, %y : (tensor<i32>, tensor<i32>) -> tensor<i1>\n    stablehlo.return %c : tensor<i1>\n"
+        "  }) {dimension = 0 : i64} : (tensor<4xf32>) -> tensor<4xf32>\n  return %0 : tensor<4xf32>\n}",
+        "comparator argument 0 must be a scalar of input 0's element type");
+    BAD("func.func @f(%a: tensor<2xf32>) -> tensor<2xf32> {\n"
+        "  %0 = stablehlo.composite \"my.op\" %a {decomposition = @g} : (tensor<2xf32>) -> tensor<2xf32>\n  return %0 : tensor<2xf32>\n}\n"
+        "func.func private @g(%x: tensor<3xf32>) -> tensor<2xf32> {\n  %0 = stablehlo.slice %x [0:2] : (tensor<3xf32>) -> tensor<2xf32>\n"
+        "  return %0 : tensor<2xf32>\n}",
+        "operand 0 does not have the type of @g's argument");
+}
+
+TEST(gather_scatter) {
+    const char *g_ok =
+        "func.func @f(%a: tensor<3x4xf32>, %i: tensor<2x1xi32>) -> tensor<2x4xf32> {\n"
+        "  %0 = \"stablehlo.gather\"(%a, %i) {dimension_numbers = #stablehlo.gather<offset_dims = [1], collapsed_slice_dims = [0], "
+        "start_index_map = [0], index_vector_dim = 1>, slice_sizes = array<i64: 1, 4>} : (tensor<3x4xf32>, tensor<2x1xi32>) -> tensor<2x4xf32>\n"
+        "  return %0 : tensor<2x4xf32>\n}";
+    OK(g_ok);
+    BAD("func.func @f(%a: tensor<3x4xf32>, %i: tensor<2x1xi32>) -> tensor<2x4xf32> {\n"
+        "  %0 = \"stablehlo.gather\"(%a, %i) {dimension_numbers = #stablehlo.gather<offset_dims = [1], collapsed_slice_dims = [0], "
+        "start_index_map = [0], index_vector_dim = 1>, slice_sizes = array<i64: 1, 5>} : (tensor<3x4xf32>, tensor<2x1xi32>) -> tensor<2x4xf32>\n"
+        "  return %0 : tensor<2x4xf32>\n}",
+        "slice size 5 of dimension 1 outside [0, 4]");
+    BAD("func.func @f(%a: tensor<3x4xf32>, %i: tensor<2x1xi32>) -> tensor<2x4xf32> {\n"
+        "  %0 = \"stablehlo.gather\"(%a, %i) {dimension_numbers = #stablehlo.gather<offset_dims = [1], collapsed_slice_dims = [0], "
+        "start_index_map = [0, 1], index_vector_dim = 1>, slice_sizes = array<i64: 1, 4>} : (tensor<3x4xf32>, tensor<2x1xi32>) -> tensor<2x4xf32>\n"
+        "  return %0 : tensor<2x4xf32>\n}",
+        "start_index_map has 2 entries but the index vector has size 1");
+    BAD("func.func @f(%a: tensor<3x4xf32>, %i: tensor<2x1xi32>) -> tensor<2x4xf32> {\n"
+        "  %0 = \"stablehlo.gather\"(%a, %i) {dimension_numbers = #stablehlo.gather<offset_dims = [1], collapsed_slice_dims = [0], "
+        "start_index_map = [0], index_vector_dim = 3>, slice_sizes = array<i64: 1, 4>} : (tensor<3x4xf32>, tensor<2x1xi32>) -> tensor<2x4xf32>\n"
+        "  return %0 : tensor<2x4xf32>\n}",
+        "index_vector_dim 3 outside [0, 2]");
+    const char *s_ok =
+        "func.func @f(%a: tensor<3x4xf32>, %i: tensor<2x1xi32>, %u: tensor<2x4xf32>) -> tensor<3x4xf32> {\n"
+        "  %0 = \"stablehlo.scatter\"(%a, %i, %u) ({\n  ^bb0(%x: tensor<f32>, %y: tensor<f32>):\n"
+        "    %s = stablehlo.add %x, %y : tensor<f32>\n    stablehlo.return %s : tensor<f32>\n"
+        "  }) {scatter_dimension_numbers = #stablehlo.scatter<update_window_dims = [1], inserted_window_dims = [0], "
+        "scatter_dims_to_operand_dims = [0], index_vector_dim = 1>} : (tensor<3x4xf32>, tensor<2x1xi32>, tensor<2x4xf32>) -> tensor<3x4xf32>\n"
+        "  return %0 : tensor<3x4xf32>\n}";
+    OK(s_ok);
+    BAD("func.func @f(%a: tensor<3x4xf32>, %i: tensor<2x1xi32>, %u: tensor<2x4xf32>) -> tensor<3x4xf32> {\n"
+        "  %0 = \"stablehlo.scatter\"(%a, %i, %u) ({\n  ^bb0(%x: tensor<f32>, %y: tensor<f32>):\n"
+        "    %s = stablehlo.add %x, %y : tensor<f32>\n    stablehlo.return %s : tensor<f32>\n"
+        "  }) {scatter_dimension_numbers = #stablehlo.scatter<update_window_dims = [1], inserted_window_dims = [0, 0], "
+        "scatter_dims_to_operand_dims = [0], index_vector_dim = 1>} : (tensor<3x4xf32>, tensor<2x1xi32>, tensor<2x4xf32>) -> tensor<3x4xf32>\n"
+        "  return %0 : tensor<3x4xf32>\n}",
+        "inserted_window_dims must be sorted, unique and in [0, 2)");
+}
+
+TEST(structure) {
+    BAD("func.func @f(%a: tensor<2xf32>) -> tensor<3xf32> {\n  return %a : tensor<2xf32>\n}",
+        "return value 0 does not have the declared result type");
+}
+
+int main(void) {
+    RUN(elementwise);
+    RUN(shape_ops);
+    RUN(dot);
+    RUN(regions);
+    RUN(gather_scatter);
+    RUN(structure);
+    return vt_test_finish();
+}

@@ -1,0 +1,293 @@
+/* Reference transformer: graphs build, print and reparse; prefill == teacher forcing; decode at
+ * T = 0 emits teacher forcing's argmax tokens with matching logits and fingerprints; configs,
+ * weights and config.json reject malformed and hostile input. */
+#include "harness.h"
+#include "veritor/workload.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+typedef struct model {
+    vt_model_config c;
+    vt_tensor_set *w;
+    vt_rvalue *params;
+    size_t np;
+    vt_tensor *R;
+} model;
+
+static bool model_load(model *m, const char *preset, vt_dtype compute) {
+    vt_error err;
+    memset(m, 0, sizeof *m);
+    if (vt_model_preset(preset, &m->c, &err)) return false;
+    m->c.compute = compute;
+    if (vt_model_init_weights(&m->c, 7, &m->w, &err)) return false;
+    m->np = vt_model_num_params(&m->c);
+    m->params = calloc(m->np, sizeof *m->params);
+    if (vt_model_param_args(&m->c, m->w, m->params, &err)) return false;
+    return vt_model_fp_matrix(&m->c, vt_key_from_seed(99), &m->R, &err) == VT_OK;
+}
+
+static void model_free(model *m) {
+    for (size_t i = 0; i < m->np && m->params; i++) vt_rvalue_release(&m->params[i]);
+    free(m->params);
+    vt_tensor_release(m->R);
+    vt_tensor_set_free(m->w);
+}
+
+/* Runs mod on params + extra args (extra references are retained here). */
+static vt_status run(vt_engine *e, model *m, vt_module *mod, vt_tensor **extra, size_t nextra, vt_rvalue **res,
+                     size_t *nres, vt_error *err) {
+    vt_rvalue *args = calloc(m->np + nextra, sizeof *args);
+    for (size_t i = 0; i < m->np; i++) args[i] = vt_rvalue_tensor(vt_tensor_retain(m->params[i].tensor));
+    for (size_t i = 0; i < nextra; i++) args[m->np + i] = vt_rvalue_tensor(vt_tensor_retain(extra[i]));
+    vt_limits lim;
+    vt_limits_default(&lim);
+    vt_status s = vt_execute(e, mod, NULL, args, m->np + nextra, &lim, res, nres, NULL, err);
+    for (size_t i = 0; i < m->np + nextra; i++) vt_rvalue_release(&args[i]);
+    free(args);
+    return s;
+}
+
+static double get(const vt_tensor *t, size_t i) { return vt_load_f64(t->dtype, (const char *)t->data + i * vt_dtype_size(t->dtype)); }
+
+/* Print -> parse -> verify: what `model init` writes must read back. */
+static void check_roundtrip(vt_module *mod) {
+    vt_error err;
+    vt_buf buf;
+    vt_buf_init(&buf);
+    CHECK_EQ_INT(vt_module_print(mod, NULL, &buf, &err), VT_OK);
+    vt_module *back = NULL;
+    vt_status s = vt_parse_module(buf.data, buf.len, NULL, &back, &err);
+    CHECK_MSG(s == VT_OK, "reparse: %s", err.msg);
+    if (back) {
+        CHECK_EQ_INT(vt_module_verify(back, &err), VT_OK);
+        vt_module_free(back);
+    }
+    CHECK(strstr(buf.data, "module @jit_") != NULL);
+    CHECK(strstr(buf.data, "func.func private") != NULL);
+    CHECK(strstr(buf.data, "call @") != NULL);
+    vt_buf_free(&buf);
+}
+
+/* The full check on one preset: decode P + N, teacher-force its own output. */
+static void check_decode_vs_tf(const char *preset, vt_dtype compute, int64_t P, int64_t N, double tol) {
+    model m;
+    vt_error err;
+    CHECK(model_load(&m, preset, compute));
+    vt_engine *e = vt_engine_create(NULL, &err);
+    vt_module *dec = NULL, *tf = NULL, *pre = NULL;
+    int64_t S = P + N - 1;
+    CHECK_EQ_INT(vt_model_emit_decode(&m.c, P, N, &dec, &err), VT_OK);
+    CHECK_EQ_INT(vt_model_emit_teacher_forcing(&m.c, 1, S, &tf, &err), VT_OK);
+    CHECK_EQ_INT(vt_model_emit_prefill(&m.c, 1, S, &pre, &err), VT_OK);
+    if (!dec || !tf || !pre) goto done;
+    check_roundtrip(dec);
+    check_roundtrip(tf);
+    vt_tensor *prompt = vt_tensor_create(VT_I32, 1, &P, 0, &err);
+    for (int64_t i = 0; i < P; i++) ((int32_t *)prompt->data)[i] = (int32_t)((i * 37 + 5) % m.c.vocab);
+    vt_tensor *dx[2] = {prompt, m.R};
+    vt_rvalue *dr = NULL, *tr = NULL, *pr = NULL;
+    size_t ndr = 0, ntr = 0, npr = 0;
+    vt_status s = run(e, &m, dec, dx, 2, &dr, &ndr, &err);
+    CHECK_MSG(s == VT_OK, "decode: %s", err.msg);
+    if (s) goto done_p;
+    CHECK_EQ_INT(ndr, 3);
+    const int32_t *gen = dr[0].tensor->data;
+    int64_t td[2] = {1, S};
+    vt_tensor *toks = vt_tensor_create(VT_I32, 2, td, 0, &err);
+    int32_t *tk = toks->data;
+    for (int64_t i = 0; i < S; i++) tk[i] = i < P ? ((int32_t *)prompt->data)[i] : gen[i - P];
+    vt_tensor *tx[2] = {toks, m.R};
+    s = run(e, &m, tf, tx, 2, &tr, &ntr, &err);
+    CHECK_MSG(s == VT_OK, "teacher forcing: %s", err.msg);
+    vt_status s2 = run(e, &m, pre, tx, 1, &pr, &npr, &err);
+    CHECK_MSG(s2 == VT_OK, "prefill: %s", err.msg);
+    if (!s && !s2) {
+        const vt_tensor *tl = tr[0].tensor, *tfp = tr[1].tensor, *pl = pr[0].tensor;
+        /* Same ops on the same inputs: bit-identical. */
+        CHECK(tl->nbytes == pl->nbytes && memcmp(tl->data, pl->data, tl->nbytes) == 0);
+        size_t V = m.c.vocab, k = m.c.fp_k;
+        for (int64_t t = P - 1; t < S + 1 && t < S; t++) {
+            size_t best = 0;
+            for (size_t v = 1; v < V; v++)
+                if (get(tl, (size_t)t * V + v) > get(tl, (size_t)t * V + best)) best = v;
+            CHECK_EQ_INT(gen[t - (P - 1)], (int64_t)best);
+        }
+        /* The last generated token comes from position S - 1, which TF also covers. */
+        double maxd = 0, maxf = 0, norm = 0;
+        for (size_t i = 0; i < (size_t)S * V; i++) {
+            double a = get(dr[1].tensor, i), b = get(tl, i);
+            maxd = fmax(maxd, fabs(a - b) / fmax(1.0, fabs(b)));
+        }
+        for (size_t i = 0; i < (size_t)S * k; i++) {
+            double a = get(dr[2].tensor, i), b = get(tfp, i);
+            maxf = fmax(maxf, fabs(a - b));
+            norm = fmax(norm, fabs(b));
+        }
+        CHECK_MSG(maxd <= tol, "%s: decode vs teacher-forcing logits differ by %g > %g", preset, maxd, tol);
+        CHECK_MSG(maxf <= tol * fmax(1.0, norm), "%s: fingerprints differ by %g (scale %g)", preset, maxf, norm);
+        CHECK(norm > 0);
+    }
+    vt_rvalues_release(tr, ntr);
+    vt_rvalues_release(pr, npr);
+    vt_rvalues_release(dr, ndr);
+    vt_tensor_release(toks);
+done_p:
+    vt_tensor_release(prompt);
+done:
+    vt_module_free(dec);
+    vt_module_free(tf);
+    vt_module_free(pre);
+    vt_engine_destroy(e);
+    model_free(&m);
+}
+
+TEST(tiny_f32) { check_decode_vs_tf("tiny", VT_F32, 5, 12, 1e-4); }
+TEST(tiny_f64) { check_decode_vs_tf("tiny", VT_F64, 3, 6, 1e-12); }
+TEST(small_f32) { check_decode_vs_tf("small", VT_F32, 3, 3, 1e-4); }
+
+TEST(weights_deterministic) {
+    vt_model_config c;
+    vt_error err;
+    CHECK_EQ_INT(vt_model_preset("tiny", &c, &err), VT_OK);
+    vt_tensor_set *a = NULL, *b = NULL, *d = NULL;
+    CHECK_EQ_INT(vt_model_init_weights(&c, 1, &a, &err), VT_OK);
+    CHECK_EQ_INT(vt_model_init_weights(&c, 1, &b, &err), VT_OK);
+    CHECK_EQ_INT(vt_model_init_weights(&c, 2, &d, &err), VT_OK);
+    vt_tensor *x = vt_tensor_set_get(a, "layers.1.wq"), *y = vt_tensor_set_get(b, "layers.1.wq"),
+              *z = vt_tensor_set_get(d, "layers.1.wq");
+    CHECK(x && y && z);
+    if (x && y && z) {
+        CHECK(memcmp(x->data, y->data, x->nbytes) == 0);
+        CHECK(memcmp(x->data, z->data, x->nbytes) != 0);
+        /* Parameter index of layers.1.wq is 2 + 8 + 1 = 11: normal(fold_in(PRNGKey(1), 11)) / sqrt(64). */
+        float ref[4];
+        vt_rand_normal_f32(vt_rand_fold_in(vt_key_from_seed(1), 11), 0, 4, ref);
+        CHECK(((float *)x->data)[3] == ref[3] * 0.125f);
+    }
+    CHECK(vt_tensor_set_get(a, "final_norm") != NULL);
+    CHECK_EQ_INT(vt_model_num_params(&c), 19);
+    vt_tensor_set_free(a);
+    vt_tensor_set_free(b);
+    vt_tensor_set_free(d);
+}
+
+TEST(bad_configs) {
+    vt_model_config c;
+    vt_error err;
+    CHECK_ERR(vt_model_preset("huge", &c, &err), &err, VT_EUSAGE, "unknown");
+    CHECK_ERR(vt_model_preset(NULL, &c, &err), &err, VT_EUSAGE, "unknown");
+    vt_model_preset("tiny", &c, &err);
+    c.heads = 5;
+    CHECK_ERR(vt_model_config_check(&c, &err), &err, VT_EINPUT, "heads 5 does not divide");
+    vt_model_preset("tiny", &c, &err);
+    c.vocab = 0;
+    CHECK_ERR(vt_model_config_check(&c, &err), &err, VT_EINPUT, "vocab 0");
+    vt_model_preset("tiny", &c, &err);
+    c.compute = VT_I32;
+    CHECK_ERR(vt_model_config_check(&c, &err), &err, VT_EINPUT, "must be f32 or f64");
+    vt_model_preset("tiny", &c, &err);
+    c.norm = VT_NORM_LAYER;
+    CHECK_ERR(vt_model_config_check(&c, &err), &err, VT_EUNSUPPORTED, "not supported: norm");
+    vt_model_preset("tiny", &c, &err);
+    c.pos = VT_POS_ROPE;
+    vt_module *m = NULL;
+    CHECK_ERR(vt_model_emit_prefill(&c, 1, 4, &m, &err), &err, VT_EUNSUPPORTED, "not supported: positions");
+    vt_model_preset("tiny", &c, &err);
+    CHECK_ERR(vt_model_emit_prefill(&c, 1, 129, &m, &err), &err, VT_EINPUT, "exceeds max_seq 128");
+    CHECK_ERR(vt_model_emit_prefill(&c, 0, 4, &m, &err), &err, VT_EINPUT, "must be >= 1");
+    CHECK_ERR(vt_model_emit_decode(&c, 100, 29, &m, &err), &err, VT_EINPUT, "sum <= max_seq");
+    CHECK_ERR(vt_model_emit_decode(&c, 0, 2, &m, &err), &err, VT_EINPUT, "decode: prompt 0");
+    CHECK(m == NULL);
+    c.layers = 5000;
+    CHECK_ERR(vt_model_emit_decode(&c, 2, 2, &m, &err), &err, VT_EINPUT, "layers 5000");
+    char name[8];
+    int rank;
+    int64_t dims[2];
+    vt_model_preset("tiny", &c, &err);
+    CHECK_ERR(vt_model_param_info(&c, 19, name, sizeof name, &rank, dims, &err), &err, VT_EINPUT, "out of range");
+    CHECK_ERR(vt_model_param_info(&c, 3, name, 4, &rank, dims, &err), &err, VT_EINTERNAL, "too small");
+}
+
+TEST(config_json) {
+    vt_model_config c, d;
+    vt_error err;
+    vt_model_preset("small", &c, &err);
+    c.weights = VT_BF16;
+    char *j = vt_model_config_json(&c);
+    CHECK(j != NULL);
+    CHECK_EQ_INT(vt_model_config_parse(j, strlen(j), &d, &err), VT_OK);
+    CHECK(memcmp(&c, &d, sizeof c) == 0);
+    free(j);
+    const char *bad[][2] = {
+        {"", "config.json:"},
+        {"[1]", "expected an object"},
+        {"{\"vocab\": 1", "config.json:"},
+        {"{\"vocab\": -1}", "field 'vocab'"},
+        {"{\"vocab\": 256, \"vocab\": 256}", "duplicate"},
+        {"{\"vocab\": 256, \"d_model\": 64, \"heads\": 4, \"layers\": 2, \"d_ff\": 256, \"max_seq\": 8, "
+         "\"fp_k\": 8, \"compute\": \"nope\"}", "field 'compute'"},
+        {"{\"vocab\": 256, \"d_model\": 64, \"heads\": 4, \"layers\": 2, \"d_ff\": 256, \"max_seq\": 8, "
+         "\"fp_k\": 8, \"compute\": \"f32\", \"weights\": \"f32\"}", "'norm' and 'positions'"},
+        {"{\"vocab\": 99999999999, \"d_model\": 64}", "field 'vocab'"},
+        {"{\"vocab\": 256, \"d_model\": 64, \"heads\": 4, \"layers\": 2, \"d_ff\": 256, \"max_seq\": 4000000000, "
+         "\"fp_k\": 8, \"compute\": \"f32\", \"weights\": \"f32\", \"norm\": \"rmsnorm\", \"positions\": \"learned\"}",
+         "max_seq"},
+        {"{\"vocab\": 256, \"d_model\": 64, \"heads\": 4, \"layers\": 2, \"d_ff\": 256, \"max_seq\": 8, "
+         "\"fp_k\": 8, \"compute\": \"f32\", \"weights\": \"f32\", \"norm\": \"layernorm\", \"positions\": \"learned\"}",
+         "not supported"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        vt_status s = vt_model_config_parse(bad[i][0], strlen(bad[i][0]), &d, &err);
+        CHECK_MSG(s != VT_OK && strstr(err.msg, bad[i][1]), "case %zu: %s (%s)", i, vt_status_name(s), err.msg);
+    }
+}
+
+TEST(bad_weights) {
+    vt_model_config c;
+    vt_error err;
+    vt_model_preset("tiny", &c, &err);
+    vt_tensor_set *w = NULL;
+    CHECK_EQ_INT(vt_model_init_weights(&c, 3, &w, &err), VT_OK);
+    vt_rvalue args[19];
+    /* Wrong config for these weights: shape mismatch on the first parameter. */
+    vt_model_config c2 = c;
+    c2.vocab = 300;
+    CHECK_ERR(vt_model_param_args(&c2, w, args, &err), &err, VT_EINPUT, "parameter 'wte': shape");
+    c2 = c;
+    c2.layers = 3;
+    CHECK_ERR(vt_model_param_args(&c2, w, args, &err), &err, VT_EINPUT, "'layers.2.attn_norm' missing");
+    /* A non-float tensor under a parameter's name. */
+    vt_tensor_set *h = vt_tensor_set_new();
+    int64_t d = 64;
+    vt_tensor *ti = vt_tensor_create(VT_I32, 1, &d, 0, &err);
+    for (size_t i = 0; i < w->count; i++)
+        if (strcmp(w->items[i].name, "final_norm") != 0) vt_tensor_set_add(h, w->items[i].name, w->items[i].tensor, &err);
+    vt_tensor_set_add(h, "final_norm", ti, &err);
+    CHECK_ERR(vt_model_param_args(&c, h, args, &err), &err, VT_EINPUT, "not a float type");
+    vt_tensor_release(ti);
+    vt_tensor_set_free(h);
+    vt_tensor_set_free(w);
+    /* bf16 storage converts to the compute dtype. */
+    c.weights = VT_BF16;
+    CHECK_EQ_INT(vt_model_init_weights(&c, 3, &w, &err), VT_OK);
+    CHECK_EQ_INT(vt_tensor_set_get(w, "wte")->dtype, VT_BF16);
+    CHECK_EQ_INT(vt_model_param_args(&c, w, args, &err), VT_OK);
+    CHECK_EQ_INT(args[0].tensor->dtype, VT_F32);
+    for (int i = 0; i < 19; i++) vt_rvalue_release(&args[i]);
+    vt_tensor_set_free(w);
+    c.fp_k = 0;
+    vt_tensor *R = NULL;
+    CHECK_ERR(vt_model_fp_matrix(&c, vt_key_from_seed(1), &R, &err), &err, VT_EINPUT, "k");
+}
+
+int main(void) {
+    RUN(weights_deterministic);
+    RUN(bad_configs);
+    RUN(config_json);
+    RUN(bad_weights);
+    RUN(tiny_f32);
+    RUN(tiny_f64);
+    RUN(small_f32);
+    return vt_test_finish();
+}

@@ -1,0 +1,182 @@
+"""`veritor verify` from the command line: claims written by numpy as claim directories, the
+honest/dishonest matrix with exit codes, selection options, --jobs 2 == --jobs 1, JSON schema,
+policies, the results database, usage errors, and that the prover's file never changes."""
+import hashlib, json, os, shutil, sqlite3, subprocess, sys, tempfile
+import numpy as np
+
+V = os.environ.get("VERITOR", "veritor")
+SRC = os.environ.get("VT_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
+DATA = os.path.join(SRC, "scripts", "demo-data")
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what, file=sys.stderr)
+
+
+def run(*args, want=None):
+    p = subprocess.run([V, *args], capture_output=True, text=True)
+    if want is not None:
+        check(p.returncode == want, f"veritor {' '.join(args)}: exit {p.returncode}, expected {want}\n{p.stdout}{p.stderr}")
+    return p
+
+
+def sha(path):
+    return hashlib.sha256(open(path, "rb").read()).hexdigest()
+
+
+def claim_dir(d, graph, inputs, meta, when, outputs=None):
+    """A claim directory as any framework writes it with numpy; outputs from `veritor run`."""
+    os.makedirs(f"{d}/inputs")
+    shutil.copy(graph, f"{d}/graph.mlir")
+    for i, a in enumerate(inputs):
+        np.save(f"{d}/inputs/{i}.npy", a)
+    if outputs is None:
+        args = []
+        for i in range(len(inputs)):
+            args += ["--input", f"{i}={d}/inputs/{i}.npy"]
+        run("run", f"{d}/graph.mlir", *args, "-o", f"{d}/outputs", want=0)
+    else:
+        os.makedirs(f"{d}/outputs")
+        for i, a in enumerate(outputs):
+            np.save(f"{d}/outputs/{i}.npy", a)
+    json.dump({"format": "veritor.claim.v1", "entry": "main", "strategy": "bit_exact", "metadata": meta,
+               "created_at": when}, open(f"{d}/claim.json", "w"))
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="vt-verify-cli-")
+    rng = np.random.default_rng(7)
+    mlp_in = [rng.standard_normal(s).astype(np.float32) for s in [(4, 16), (16, 32), (32,), (32, 8), (8,)]]
+    # honest MLP, written entirely by numpy + the engine's own outputs
+    claim_dir(f"{tmp}/honest", f"{DATA}/mlp.mlir", mlp_in, {"kind": "mlp", "request": "r-1"}, "2026-11-27T10:00:00Z")
+    p = run("verify", "--dir", f"{tmp}/honest", "--json", want=0)
+    rep = json.loads(p.stdout)
+    check(rep["format"] == "veritor.verify.v1" and rep["summary"]["passed"] == 1, f"--dir report {rep.get('summary')}")
+    c = rep["claims"][0]
+    for k in ["id", "graph", "entry", "strategy", "verdict", "exit_class", "status", "reason", "rule", "pin", "outputs",
+              "limits", "stats", "timings"]:
+        check(k in c, f"claim JSON lacks {k}")
+    check(c["outputs"][0]["type"] == "tensor<4x8xf32>" and c["outputs"][0]["first_mismatch"] is None, f"outputs {c['outputs']}")
+    check(not rep["policy"]["pinned"] and "warning" in rep["policy"], "unpinned report must warn")
+
+    # dishonest variants
+    out = np.load(f"{tmp}/honest/outputs/0.npy")
+    bad = out.copy()
+    bad[2, 5] += 1.0
+    claim_dir(f"{tmp}/bad_out", f"{DATA}/mlp.mlir", mlp_in, {"kind": "mlp"}, "2026-11-27T10:00:01Z", [bad])
+    ins2 = [a.copy() for a in mlp_in]
+    ins2[0][0, 0] = 3.0
+    claim_dir(f"{tmp}/bad_in", f"{DATA}/mlp.mlir", ins2, {"kind": "mlp"}, "2026-11-27T10:00:02Z", [out])
+    claim_dir(f"{tmp}/swapped", f"{DATA}/mlp_swapped.mlir", mlp_in, {"kind": "mlp"}, "2026-11-27T10:00:03Z")
+    x8 = np.linspace(-1, 1, 8).astype(np.float32)
+    claim_dir(f"{tmp}/spin", f"{DATA}/spin.mlir", [x8], {"kind": "spin"}, "2026-11-27T10:00:04Z", [x8])
+    claim_dir(f"{tmp}/loop", f"{DATA}/loop.mlir", [x8, np.array(10, dtype=np.int32)], {"kind": "loop"}, "2026-11-27T11:00:00Z")
+    claim_dir(f"{tmp}/gs", f"{DATA}/gather_scatter.mlir",
+              [rng.standard_normal((10, 4)).astype(np.float32), np.array([7, 1, 7], dtype=np.int32),
+               rng.standard_normal((3, 4)).astype(np.float32)], {"kind": "gs"}, "2026-11-27T11:00:01Z")
+
+    db = f"{tmp}/w.vdb"
+    run("db", "init", db, want=0)
+    ids = {}
+    for name in ["honest", "bad_out", "bad_in", "swapped", "spin", "loop", "gs"]:
+        p = run("db", "import-claim", f"{tmp}/{name}", "--db", db, want=0)
+        ids[name] = p.stdout.strip().split()[-1]
+    h0 = sha(db)
+    lim = ["--max-iterations", "1000"]
+
+    def verdicts(*extra, want=None):
+        p = run("verify", db, "--json", "--no-results", *lim, *extra, want=want)
+        return {c["id"]: c for c in json.loads(p.stdout)["claims"]} if p.stdout.startswith("{") else {}
+
+    allv = verdicts(want=3)
+    exp = {"honest": ("passed", 0), "bad_out": ("failed", 1), "bad_in": ("failed", 1), "swapped": ("passed", 0),
+           "spin": ("error", 3), "loop": ("passed", 0), "gs": ("passed", 0)}
+    for name, (v, cls) in exp.items():
+        c = allv.get(ids[name], {})
+        check(c.get("verdict") == v and c.get("exit_class") == cls, f"{name}: {c.get('verdict')} {c.get('reason')}")
+    fm = allv[ids["bad_out"]]["outputs"][0]["first_mismatch"]
+    check(fm and fm["index"] == [2, 5] and fm["claimed"] != fm["computed"], f"first mismatch {fm}")
+    check("iteration limit" in allv[ids["spin"]]["reason"], allv[ids["spin"]]["reason"])
+
+    # pins: the swapped graph is caught by --expect-graph and by a policy file
+    g = allv[ids["honest"]]["graph"]
+    v = verdicts("--expect-graph", g, "--where", "kind=mlp", want=1)
+    check(v[ids["swapped"]]["verdict"] == "failed" and "pinned" in v[ids["swapped"]]["reason"], "expect-graph")
+    check(v[ids["honest"]]["verdict"] == "passed" and len(v) == 4, "where kind=mlp selects 4")
+    pol = f"{tmp}/policy.json"
+    json.dump({"format": "veritor.policy.v1", "kinds": {"mlp": [g]}}, open(pol, "w"))
+    v = verdicts("--policy", pol, "--until", "2026-11-27T10:00:04Z", want=1)
+    check(len(v) == 4 and v[ids["swapped"]]["pin"] == "policy kind mlp" and v[ids["swapped"]]["verdict"] == "failed",
+          "policy by kind")
+    v = verdicts("--since", "2026-11-27T11", want=0)
+    check(set(v) == {ids["loop"], ids["gs"]}, "--since")
+    v = verdicts("--claim", ids["honest"][:10], "--claim", ids["bad_out"], want=1)
+    check(len(v) == 2, "--claim prefix")
+    v = verdicts("--claim", ids["bad_out"], "--config", '{"float":"allclose","atol":2}', want=0)
+    check(v[ids["bad_out"]]["rule"].startswith("floats allclose"), "--config replaces the claim's")
+    v = verdicts("--claim", ids["honest"], "--strategy", "bit_exact", want=0)
+
+    # --jobs 2 gives exactly the results of --jobs 1 (timings aside)
+    def strip(p):
+        r = json.loads(p.stdout)
+        for c in r["claims"]:
+            c.pop("timings")
+        r["engine"].pop("jobs")
+        r["engine"].pop("threads")
+        return r
+    a = strip(run("verify", db, "--json", "--no-results", *lim, "--jobs", "1", "--threads", "1", want=3))
+    b = strip(run("verify", db, "--json", "--no-results", *lim, "--jobs", "2", want=3))
+    check(a == b, "--jobs 2 differs from --jobs 1")
+
+    # human output, results database, HTML report
+    p = run("verify", db, *lim, "--report", f"{tmp}/r.html", "-o", f"{tmp}/r.json", want=3)
+    check(p.stdout.count("\n") >= 9 and "7 claims: 4 passed, 2 failed, 0 not checkable, 1 hit a limit (exit 3)" in p.stdout,
+          p.stdout)
+    check("no graph was pinned" in p.stdout, "unpinned note")
+    check(json.load(open(f"{tmp}/r.json"))["summary"]["total"] == 7, "-o JSON")
+    html = open(f"{tmp}/r.html").read()
+    check('id="claims"' in html and "<svg" in html and "http" not in html.replace("http-equiv", ""), "HTML report")
+    con = sqlite3.connect(f"{db}.results.sqlite")
+    n, = con.execute("SELECT COUNT(*) FROM runs").fetchone()
+    row = con.execute("SELECT verdict, engine_json FROM runs WHERE claim_id = ?", (ids["bad_out"],)).fetchone()
+    con.close()
+    check(n == 7 and row[0] == "failed" and "commit" in json.loads(row[1]), f"results db: {n} {row}")
+    run("verify", db, *lim, "--results", f"{tmp}/other.sqlite", "--claim", ids["gs"], want=0)
+    check(os.path.exists(f"{tmp}/other.sqlite"), "--results FILE")
+
+    # usage errors and hostile options: exit 2, a message, no change
+    for args, frag in [(["--jobs", "0"], "--jobs"), (["--since", "yesterday"], "RFC 3339"),
+                       (["--expect-graph", "abc"], "64-hex"), (["--bogus"], "unknown option"),
+                       (["--claim", "ZZ"], "hex"), (["--claim", "ffffffff"], "no such claim"),
+                       (["--where", "novalue"], "KEY=VALUE"), (["--strategy", "magic"], "unknown strategy"),
+                       (["--config", '{"x":1}'], "unknown key 'x'"), (["--config", "{"], "config"),
+                       (["--results", db], "workload database itself"), (["--policy", f"{tmp}/nope.json"], "nope.json"),
+                       (["--results", "x", "--no-results"], "exclude"), (["--where", "kind=none"], "no claims")]:
+        p = run("verify", db, *args, want=2)
+        check(frag in p.stderr + p.stdout, f"{args}: output lacks '{frag}': {p.stderr}{p.stdout}")
+    open(f"{tmp}/badpol.json", "w").write('{"kinds":{"mlp":["00"]}}')
+    p = run("verify", db, "--policy", f"{tmp}/badpol.json", want=2)
+    check("not a 64-hex-digit graph id" in p.stderr, p.stderr)
+    run("verify", want=2)
+    run("verify", db, "--dir", f"{tmp}/honest", want=2)
+    p = run("verify", "--help", want=0)
+    check("usage: veritor verify" in p.stdout, "help")
+    p = run("verify", "--dir", f"{tmp}/nonexistent", want=2)
+    os.remove(f"{tmp}/bad_in/inputs/1.npy")  # a hole in the numbering
+    p = run("verify", "--dir", f"{tmp}/bad_in", want=2)
+    check("bad_in" in p.stderr, p.stderr)
+    open(f"{tmp}/notdb.vdb", "wb").write(b"SQLite format 3\x00" + b"\xff" * 200)
+    run("verify", f"{tmp}/notdb.vdb", want=2)
+
+    check(sha(db) == h0, "verify modified the prover's file")
+    check(not os.path.exists(db + "-wal") and not os.path.exists(db + "-journal"), "verify left a journal beside the file")
+    shutil.rmtree(tmp)
+    print(f"{len(failures)} failures")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
