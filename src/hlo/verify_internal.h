@@ -25,9 +25,11 @@ bool vt_vfield_list(const vt_attr *a, const char *field, int64_t *out, size_t ca
 /* "tensor<2x3xf32>" of a type into a caller buffer of 96 bytes. */
 const char *vt_vtype(const vt_type *t, char *buf);
 
-/* Families (verify_shape.c, verify_dot.c, verify_control.c). VT_OK when op is not theirs. */
+/* Families (verify_shape.c, verify_dot.c, verify_control.c, verify_misc.c). VT_OK when op is
+ * not theirs. */
 vt_status vt_verify_shape_ops(const vt_module *m, const vt_op *op, vt_error *err);
 vt_status vt_verify_dot_ops(const vt_module *m, const vt_op *op, vt_error *err);
 vt_status vt_verify_control_ops(const vt_module *m, const vt_op *op, vt_error *err);
+vt_status vt_verify_misc_ops(const vt_module *m, const vt_op *op, vt_error *err);
 
 #endif

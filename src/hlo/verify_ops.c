@@ -156,5 +156,6 @@ vt_status vt_verify_op_constraints(const vt_module *m, const vt_op *op, vt_error
     vt_status s = vt_verify_shape_ops(m, op, err);
     if (s == VT_OK) s = vt_verify_dot_ops(m, op, err);
     if (s == VT_OK) s = vt_verify_control_ops(m, op, err);
+    if (s == VT_OK) s = vt_verify_misc_ops(m, op, err);
     return s;
 }

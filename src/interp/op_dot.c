@@ -193,10 +193,13 @@ static vt_status exec_convolution(vt_run *r, vt_frame *f, const vt_op *op, vt_rv
         return vt_error_set(r->err, VT_EINPUT, "convolution: window_reversal must have %d entries", ns);
     for (int i = 0; i < ns; i++) p.window_reversal[i] = rev[i] != 0;
     vt_attr *pad = vt_op_attr(op, "padding");
-    if (pad) {
+    /* dynamic_conv: padding is operand 2 (part2: dynamic ops); k_conv checks hostile values */
+    vt_tensor *dynpad = op->code == VT_OP_DYNAMIC_CONV && op->noperands > 2 && in[2].kind == VT_RV_TENSOR ? in[2].tensor : NULL;
+    if (op->code == VT_OP_DYNAMIC_CONV && !dynpad) return vt_error_set(r->err, VT_EINPUT, "dynamic_conv: padding operand missing");
+    if (pad || dynpad) {
         vt_tensor *pt = NULL;
-        s = vt_attr_dense_materialize(pad, 1 << 20, &pt, r->err);
-        if (s) return s;
+        if (dynpad) pt = vt_tensor_retain(dynpad);
+        else if ((s = vt_attr_dense_materialize(pad, 1 << 20, &pt, r->err))) return s;
         if (pt->nelem != (size_t)(2 * ns) || !vt_dtype_is_int(pt->dtype)) {
             vt_tensor_release(pt);
             return vt_error_set(r->err, VT_EINPUT, "convolution: padding must be %dx2 integers", ns);
@@ -227,7 +230,8 @@ vt_exec_fn vt_exec_dot_fn(const vt_op *op) {
     switch (op->code) {
     case VT_OP_DOT_GENERAL: return exec_dot_general;
     case VT_OP_DOT: return exec_dot;
-    case VT_OP_CONVOLUTION: return exec_convolution;
+    case VT_OP_CONVOLUTION:
+    case VT_OP_DYNAMIC_CONV: return exec_convolution;
     default: return NULL;
     }
 }

@@ -82,7 +82,19 @@ static vt_status exec_gather(vt_run *r, vt_frame *f, const vt_op *op, vt_rvalue 
     if ((s = read_dimnums(r, op, true, &d))) return s;
     int64_t sizes[MAXR];
     size_t nsizes;
-    if (!vt_attr_i64s(op, "slice_sizes", sizes, MAXR, &nsizes) || (int)nsizes != x->rank)
+    if (op->code == VT_OP_DYNAMIC_GATHER) { /* slice_sizes is operand 2 (part2: dynamic ops) */
+        vt_tensor *ss;
+        if ((s = vt_rt_expect_tensor(r, op, &in[2], 2, &ss))) return s;
+        if (ss->rank != 1 || !vt_dtype_is_int(ss->dtype) || ss->nelem != (size_t)x->rank)
+            return vt_error_set(r->err, VT_EINPUT, "dynamic_gather: slice_sizes must be a 1-D integer tensor of %d entries", x->rank);
+        for (size_t i = 0; i < ss->nelem; i++) {
+            sizes[i] = vt_load_i64(ss->dtype, (char *)ss->data + i * vt_dtype_size(ss->dtype));
+            if (sizes[i] < 0 || sizes[i] > x->dims[i])
+                return vt_error_set(r->err, VT_EINPUT, "dynamic_gather: slice_sizes[%zu] = %lld outside [0, %lld]", i,
+                                    (long long)sizes[i], (long long)x->dims[i]);
+        }
+        nsizes = ss->nelem;
+    } else if (!vt_attr_i64s(op, "slice_sizes", sizes, MAXR, &nsizes) || (int)nsizes != x->rank)
         return vt_error_set(r->err, VT_EINPUT, "gather: slice_sizes must have one entry per operand dimension");
     if (!vt_dtype_is_int(idx->dtype)) return vt_error_set(r->err, VT_EINPUT, "gather: start_indices must be integers");
     int64_t ivd = d.index_vector_dim;
@@ -110,6 +122,11 @@ static vt_status exec_gather(vt_run *r, vt_frame *f, const vt_op *op, vt_rvalue 
         dst_str[nk] = rstr[d.window[nk]];
         nk++;
     }
+    for (int k = 0; op->code == VT_OP_DYNAMIC_GATHER && k < nk; k++) /* run-time sizes vs the result type */
+        if (d.window[k] < 0 || d.window[k] >= res->rank || res->dims[d.window[k]] != copy_dims[k]) {
+            vt_tensor_release(res);
+            return vt_error_set(r->err, VT_EINPUT, "dynamic_gather: slice_sizes do not match the result type");
+        }
     int rbatch[MAXR], nrb = 0;
     for (int rd = 0; rd < res->rank; rd++)
         if (!in_list(d.window, d.nwindow, rd)) rbatch[nrb++] = rd;
@@ -291,7 +308,8 @@ static vt_status exec_scatter(vt_run *r, vt_frame *f, const vt_op *op, vt_rvalue
 vt_exec_fn vt_exec_gather_fn(const vt_op *op);
 vt_exec_fn vt_exec_gather_fn(const vt_op *op) {
     switch (op->code) {
-    case VT_OP_GATHER: return exec_gather;
+    case VT_OP_GATHER:
+    case VT_OP_DYNAMIC_GATHER: return exec_gather;
     case VT_OP_SCATTER: return exec_scatter;
     default: return NULL;
     }

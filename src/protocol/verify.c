@@ -194,7 +194,8 @@ static vt_status run_claim(vt_store *db, const vt_store_claim *c, const vt_verif
         r->verdict = VT_VERDICT_PASSED;
         r->status = VT_OK;
         r->exit_class = 0;
-        snprintf(r->reason, sizeof r->reason, "all %zu outputs match the recomputation (%s).", nres, r->rule);
+        if (nres == 1) snprintf(r->reason, sizeof r->reason, "the output matches the recomputation (%s).", r->rule);
+        else snprintf(r->reason, sizeof r->reason, "all %zu outputs match the recomputation (%s).", nres, r->rule);
     } else {
         const vt_output_score *s = &r->outputs[first_bad];
         char idx[200];

@@ -403,6 +403,53 @@ TEST(misuse) {
     CHECK_ERR(vt_builder_status(b, &err), &err, VT_EINPUT, "the cond region does not end with a return");
     vt_builder_free(b);
 
+    /* NULL operands, dense attributes of the wrong shape or type, bad region index */
+    b = vt_builder_new("m", &err);
+    t2 = vt_builder_tensor_type(b, VT_F32, 1, d2);
+    f = vt_builder_func(b, "main", "public", &t2, 1, &t2, 1);
+    CHECK(vt_build_binary(b, VT_OP_ADD, NULL, vt_builder_func_arg(b, f, 0)) == NULL);
+    CHECK_ERR(vt_builder_status(b, &err), &err, VT_EINPUT, "binary op: operand 0 is NULL");
+    vt_builder_free(b);
+
+    b = vt_builder_new("m", &err);
+    t3 = vt_builder_tensor_type(b, VT_F32, 1, d3);
+    vt_error e2;
+    vt_tensor *two = vt_tensor_create(VT_F32, 1, d2, UINT64_MAX, &e2);
+    CHECK(vt_builder_attr_dense(b, two, t3) == NULL);
+    CHECK_ERR(vt_builder_status(b, &err), &err, VT_EINPUT, "tensor shape differs from the type's");
+    vt_builder_free(b);
+    b = vt_builder_new("m", &err);
+    CHECK(vt_builder_attr_dense(b, two, vt_builder_tensor_type(b, VT_I32, 1, d2)) == NULL);
+    CHECK_ERR(vt_builder_status(b, &err), &err, VT_EINPUT, "tensor of f32 for a type of i32");
+    vt_builder_free(b);
+    vt_tensor_release(two);
+
+    b = vt_builder_new("m", &err);
+    t2 = vt_builder_tensor_type(b, VT_F32, 1, d2);
+    f = vt_builder_func(b, "main", "public", &t2, 1, &t2, 1);
+    a = vt_builder_func_arg(b, f, 0);
+    vt_value *nv = vt_build_unary(b, VT_OP_NEGATE, a);
+    CHECK(vt_builder_add_block(b, nv->def, 0, NULL, 0) == NULL);
+    CHECK_ERR(vt_builder_status(b, &err), &err, VT_EINPUT, "stablehlo.negate has no region 0");
+    vt_builder_free(b);
+
+    /* a value defined inside a while body is not visible after the loop */
+    b = vt_builder_new("m", &err);
+    ti = vt_builder_scalar_type(b, VT_I32);
+    f = vt_builder_func(b, "main", "public", &ti, 1, &ti, 1);
+    a = vt_builder_func_arg(b, f, 0);
+    w = vt_build_while_begin(b, &a, 1);
+    vt_builder_while_body(b, w);
+    vt_value *inner = vt_build_unary(b, VT_OP_NEGATE, vt_builder_block_arg(b, w->regions[1]->blocks[0], 0));
+    vt_build_return(b, &inner, 1);
+    vt_builder_while_cond(b, w);
+    vt_value *t = vt_build_compare(b, "EQ", a, a, NULL); /* outer values are visible inside */
+    vt_build_return(b, &t, 1);
+    CHECK(vt_build_while_end(b, w) == VT_OK);
+    CHECK(vt_build_return(b, &inner, 1) == NULL);
+    CHECK_ERR(vt_builder_status(b, &err), &err, VT_EINPUT, "func.return: operand 0 is a value from another function or region");
+    vt_builder_free(b);
+
     /* finish twice */
     b = vt_builder_new(NULL, &err);
     t2 = vt_builder_tensor_type(b, VT_F32, 1, d2);

@@ -122,6 +122,7 @@ TEST(dense_elements) {
         "  %10 = stablehlo.constant dense<> : tensor<0x3xf32>\n"
         "  %11 = stablehlo.constant dense<0xFC00> : tensor<f16>\n"
         "  %12 = stablehlo.constant dense<\"0xFFFF\"> : tensor<3xi16>\n"
+        "  %13 = stablehlo.constant dense<\"0x0000c03f000000C0\"> : tensor<2xf32>\n"
         "  return\n}\n");
     if (!m) return;
     vt_tensor *a = constant_tensor(m, 0), *b = constant_tensor(m, 1);
@@ -174,6 +175,9 @@ TEST(dense_elements) {
     /* a hex blob of one element's size is a splat (MLIR's rule) */
     a = constant_tensor(m, 12);
     if (a) CHECK(a->nelem == 3 && ((int16_t *)a->data)[2] == -1);
+    vt_tensor_release(a);
+    a = constant_tensor(m, 13); /* either case of hex digits */
+    if (a) CHECK(((float *)a->data)[0] == 1.5f && ((float *)a->data)[1] == -2.0f);
     vt_tensor_release(a);
     CHECK(m->constant_bytes > 0);
     vt_module_free(m);

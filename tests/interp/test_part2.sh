@@ -255,4 +255,76 @@ func.func @main() {
 EOF
 expect 3 "work limit (fuel)" "$T/fft_fuel.mlir" --fuel 1000000
 
+# dynamic_gather / dynamic_conv take sizes and padding from operands: hostile values are refused
+w dg_bad <<'EOF'
+func.func @main() {
+  %x = stablehlo.constant dense<[[1, 2], [3, 4]]> : tensor<2x2xi64>
+  %i = stablehlo.constant dense<[[0], [1]]> : tensor<2x1xi64>
+  %ss = stablehlo.constant dense<[1, 9]> : tensor<2xi64>
+  %r = "stablehlo.dynamic_gather"(%x, %i, %ss) {
+    dimension_numbers = #stablehlo.gather<offset_dims = [1], collapsed_slice_dims = [0], start_index_map = [0], index_vector_dim = 1>
+  } : (tensor<2x2xi64>, tensor<2x1xi64>, tensor<2xi64>) -> tensor<2x2xi64>
+  func.return
+}
+EOF
+expect 2 "slice_sizes[1] = 9 outside [0, 2]" "$T/dg_bad.mlir"
+w dg_ok <<'EOF'
+func.func @main() {
+  %x = stablehlo.constant dense<[[1, 2], [3, 4]]> : tensor<2x2xi64>
+  %i = stablehlo.constant dense<[[1], [0]]> : tensor<2x1xi64>
+  %ss = stablehlo.constant dense<[1, 2]> : tensor<2xi64>
+  %r = "stablehlo.dynamic_gather"(%x, %i, %ss) {
+    dimension_numbers = #stablehlo.gather<offset_dims = [1], collapsed_slice_dims = [0], start_index_map = [0], index_vector_dim = 1>
+  } : (tensor<2x2xi64>, tensor<2x1xi64>, tensor<2xi64>) -> tensor<2x2xi64>
+  check.expect_eq_const %r, dense<[[3, 4], [1, 2]]> : tensor<2x2xi64>
+  func.return
+}
+EOF
+expect 0 "" "$T/dg_ok.mlir"
+w dconv_bad <<'EOF'
+func.func @main() {
+  %lhs = stablehlo.constant dense<1> : tensor<1x4x4x1xi64>
+  %rhs = stablehlo.constant dense<1> : tensor<3x3x1x1xi64>
+  %padding = stablehlo.constant dense<[[4611686018427387904, 0], [0, 0]]> : tensor<2x2xi64>
+  %result = "stablehlo.dynamic_conv"(%lhs, %rhs, %padding) {
+    window_strides = array<i64: 1, 1>,
+    lhs_dilation = array<i64: 1, 1>,
+    rhs_dilation = array<i64: 1, 1>,
+    dimension_numbers = #stablehlo.conv<[b, 0, 1, f]x[0, 1, i, o]->[b, 0, 1, f]>,
+    feature_group_count = 1 : i64,
+    batch_group_count = 1 : i64
+  } : (tensor<1x4x4x1xi64>, tensor<3x3x1x1xi64>, tensor<2x2xi64>) -> tensor<1x2x2x1xi64>
+  func.return
+}
+EOF
+expect 2 "padding/dilation overflow" "$T/dconv_bad.mlir"
+
+# rng_bit_generator THREE_FRY: golden words from the testdata file (key (1, 4), counter 2^32)
+w rng <<'EOF'
+func.func @main() {
+  %s = stablehlo.constant dense<[17179869185, 4294967296]> : tensor<2xui64>
+  %ns, %o = stablehlo.rng_bit_generator %s, algorithm = THREE_FRY : (tensor<2xui64>) -> (tensor<2xui64>, tensor<2xui64>)
+  check.expect_eq_const %o, dense<[11811099535163642817, 2679220122055838158]> : tensor<2xui64>
+  check.expect_eq_const %ns, dense<[17179869185, 4294967298]> : tensor<2xui64>
+  func.return
+}
+EOF
+expect 0 "" "$T/rng.mlir"
+w rng_philox <<'EOF'
+func.func @main() {
+  %s = stablehlo.constant dense<[1, 2, 3]> : tensor<3xui64>
+  %ns, %o = stablehlo.rng_bit_generator %s, algorithm = PHILOX : (tensor<3xui64>) -> (tensor<3xui64>, tensor<2xui32>)
+  func.return
+}
+EOF
+expect 2 "not supported: rng_bit_generator algorithm PHILOX" "$T/rng_philox.mlir"
+w rng_badstate <<'EOF'
+func.func @main() {
+  %s = stablehlo.constant dense<[1, 2, 3]> : tensor<3xui64>
+  %ns, %o = stablehlo.rng_bit_generator %s, algorithm = THREE_FRY : (tensor<3xui64>) -> (tensor<3xui64>, tensor<2xui32>)
+  func.return
+}
+EOF
+expect 2 "state must be a 2-element" "$T/rng_badstate.mlir"
+
 exit $fail
