@@ -59,6 +59,15 @@ vt_status vt_model_emit_teacher_forcing(const vt_model_config *c, int64_t B, int
  * fingerprints [P+N-1, k]); row t of logits/fingerprints is position t (argmax decoding, T = 0). */
 vt_status vt_model_emit_decode(const vt_model_config *c, int64_t P, int64_t N, vt_module **out, vt_error *err);
 
+/* jit_train_step: mean token cross-entropy of next-token targets, its gradient by an explicit
+ * backward pass, and an update. @main(params..., [AdamW: m..., v..., step (compute scalar,
+ * 1-based)], tokens [B,T] i32, targets [B,T] i32, lr (compute scalar)) -> (new params...,
+ * [AdamW: m..., v...], loss (scalar), gradients...). AdamW: beta1 0.9, beta2 0.999, eps 1e-8,
+ * weight decay 0.01 (decoupled, times lr). */
+typedef enum vt_model_optimizer { VT_OPT_SGD = 0, VT_OPT_ADAMW = 1 } vt_model_optimizer;
+vt_status vt_model_emit_train_step(const vt_model_config *c, int64_t B, int64_t T, vt_model_optimizer opt,
+                                   vt_module **out, vt_error *err);
+
 #ifdef __cplusplus
 }
 #endif

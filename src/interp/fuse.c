@@ -163,6 +163,13 @@ vt_status vt_plan_fusion(const vt_block *b, vt_block_plan *p, const uint32_t *la
             continue;
         }
         const vt_type *shape = op->results[0].type;
+        /* Small tensors gain nothing from one pass over memory; the per-op path is cheaper. */
+        uint64_t elems = 1;
+        for (int d = 0; d < shape->rank; d++) elems *= (uint64_t)shape->dims[d];
+        if (elems < VT_FUSED_BLOCK) {
+            i++;
+            continue;
+        }
         size_t j = i + 1;
         while (j < b->nops && j - i < VT_FUSED_MAX_REGS / 2 && resolve(b->ops[j], &k) && fits(b->ops[j], shape)) j++;
         /* Shrink from the end until the program fits (inputs + instructions <= registers). */

@@ -37,7 +37,9 @@ vt_tensor *vt_rt_alloc(vt_run *r, vt_dtype t, int rank, const int64_t *dims) {
     }
     void *data = NULL;
     if (nbytes) {
-        data = aligned_alloc(64, (nbytes + 63) & ~(size_t)63);
+        /* Small tensors (scalars, loop counters) take the fast malloc path; big ones are
+         * cache-line aligned for vector loads. Kernels only rely on element alignment. */
+        data = nbytes <= 256 ? malloc(nbytes) : aligned_alloc(64, (nbytes + 63) & ~(size_t)63);
         if (!data) {
             vt_error_set(r->err, VT_ENOMEM, "out of memory allocating a tensor of %zu bytes", nbytes);
             return NULL;

@@ -256,7 +256,32 @@ TEST(structure) {
         "return value 0 does not have the declared result type");
 }
 
+TEST(misc) {
+    OK("func.func @f(%a: tensor<3x3xf32>) -> tensor<3x3xf32> {\n"
+       "  %0 = \"stablehlo.cholesky\"(%a) {lower = true} : (tensor<3x3xf32>) -> tensor<3x3xf32>\n  return %0 : tensor<3x3xf32>\n}");
+    BAD("func.func @f(%a: tensor<3x4xf32>) -> tensor<3x4xf32> {\n"
+        "  %0 = \"stablehlo.cholesky\"(%a) {lower = true} : (tensor<3x4xf32>) -> tensor<3x4xf32>\n  return %0 : tensor<3x4xf32>\n}",
+        "stablehlo.cholesky: operand must be a batch of square matrices");
+    BAD("func.func @f(%a: tensor<3x3xf32>, %b: tensor<4x2xf32>) -> tensor<4x2xf32> {\n"
+        "  %0 = \"stablehlo.triangular_solve\"(%a, %b) {left_side = true, lower = true, transpose_a = #stablehlo<transpose NO_TRANSPOSE>, "
+        "unit_diagonal = false} : (tensor<3x3xf32>, tensor<4x2xf32>) -> tensor<4x2xf32>\n  return %0 : tensor<4x2xf32>\n}",
+        "a has size 3 but b's row dimension has size 4");
+    BAD("func.func @f(%a: tensor<4xcomplex<f32>>) -> tensor<4xcomplex<f32>> {\n"
+        "  %0 = \"stablehlo.fft\"(%a) {fft_length = array<i64: 4, 4>, fft_type = #stablehlo<fft_type FFT>} : "
+        "(tensor<4xcomplex<f32>>) -> tensor<4xcomplex<f32>>\n  return %0 : tensor<4xcomplex<f32>>\n}",
+        "fft_length has 2 entries, must be 1..min(3, rank 1)");
+    BAD("func.func @f(%a: tensor<4x4xf32>, %z: tensor<f32>) -> tensor<3x3xf32> {\n"
+        "  %0 = \"stablehlo.reduce_window\"(%a, %z) ({\n  ^bb0(%x: tensor<f32>, %y: tensor<f32>):\n"
+        "    %s = stablehlo.add %x, %y : tensor<f32>\n    stablehlo.return %s : tensor<f32>\n"
+        "  }) {window_dimensions = array<i64: 2>} : (tensor<4x4xf32>, tensor<f32>) -> tensor<3x3xf32>\n  return %0 : tensor<3x3xf32>\n}",
+        "window_dimensions must have 2 entries");
+    BAD("func.func @f(%a: tensor<4xf32>) -> tensor<4xf32> {\n"
+        "  %0 = \"stablehlo.uniform_quantize\"(%a) : (tensor<4xf32>) -> tensor<4xf32>\n  return %0 : tensor<4xf32>\n}",
+        "result must have a quantized element type");
+}
+
 int main(void) {
+    RUN(misc);
     RUN(elementwise);
     RUN(shape_ops);
     RUN(dot);

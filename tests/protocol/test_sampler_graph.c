@@ -242,6 +242,25 @@ TEST(random_cases_match) {
     batch_free(&b);
 }
 
+/* A larger vocabulary: the C sampler's radix sort and octave pruning of top-p (V >= 256) against
+ * the graph's plain sorts. */
+TEST(large_vocab_match) {
+    batch b;
+    batch_init(&b, 48, 3000);
+    uint64_t s = 2024;
+    while (b.B < b.cap) {
+        int64_t r = row_add(&b);
+        random_row(&b, r, &s);
+        if (r % 3 == 0) b.topp[r] = 0.5 + 0.49 * unif(&s);
+        if (r % 4 == 1) b.topk[r] = (int32_t)(next64(&s) % 400);
+    }
+    vt_sampler_graph_opts o = {0};
+    o.repetition_penalty = true;
+    o.logprob = true;
+    compare(&o, &b, "V = 3000");
+    batch_free(&b);
+}
+
 /* The C sampler's probabilities before renormalisation (T > 0, no top-k, all logits finite). */
 static void c_probs(const float *l, int64_t V, float T, double *p) {
     double m = -INFINITY, S = 0;
@@ -454,5 +473,6 @@ int main(void) {
     RUN(rejected_rows);
     RUN(adversarial_cases_match);
     RUN(random_cases_match);
+    RUN(large_vocab_match);
     return vt_test_finish();
 }
