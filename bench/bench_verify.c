@@ -11,7 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#ifndef NCLAIMS
 #define NCLAIMS 10000
+#endif
 #define BATCH 8
 #define WIDTH 64
 
@@ -49,6 +51,7 @@ typedef struct job {
     const char *path;
     vt_hash256 *ids;
     size_t begin, end, passed;
+    vt_verify_timings sum; /* per phase, over the job's claims */
 } job;
 
 static void *verify_range(void *arg) {
@@ -68,6 +71,11 @@ static void *verify_range(void *arg) {
         vt_verify_result r;
         if (vt_verify(s, &j->ids[i], &vo, &r, &e)) die("verify", &e);
         j->passed += r.verdict == VT_VERDICT_PASSED;
+        j->sum.load += r.timings.load;
+        j->sum.parse += r.timings.parse;
+        j->sum.execute += r.timings.execute;
+        j->sum.check += r.timings.check;
+        j->sum.total += r.timings.total;
         vt_verify_result_free(&r);
     }
     vt_engine_destroy(eng);
@@ -143,11 +151,11 @@ int main(int argc, char **argv) {
     double exec_s = vt_bench_now() - t0;
 
     /* verify on 1 worker, then on 2 */
-    job one = {path, ids, 0, NCLAIMS, 0};
+    job one = {path, ids, 0, NCLAIMS, 0, {0, 0, 0, 0, 0}};
     t0 = vt_bench_now();
     verify_range(&one);
     double v1_s = vt_bench_now() - t0;
-    job two[2] = {{path, ids, 0, NCLAIMS / 2, 0}, {path, ids, NCLAIMS / 2, NCLAIMS, 0}};
+    job two[2] = {{path, ids, 0, NCLAIMS / 2, 0, {0, 0, 0, 0, 0}}, {path, ids, NCLAIMS / 2, NCLAIMS, 0, {0, 0, 0, 0, 0}}};
     pthread_t th[2];
     t0 = vt_bench_now();
     for (int i = 0; i < 2; i++) pthread_create(&th[i], NULL, verify_range, &two[i]);
@@ -164,6 +172,11 @@ int main(int argc, char **argv) {
     vt_bench_print_ratio("verify_small_claims", NCLAIMS / v2_s, "claims/s", exec_s / v2_s,
                          "verify_small_claims_execute_only");
     vt_bench_print("verify_small_claims_overhead", (v1_s - exec_s) / NCLAIMS * 1e6, "us/claim");
+    /* where a claim's time goes (1 worker): reading and re-hashing, parsing, executing, checking */
+    vt_bench_print("verify_small_claims_phase_load", one.sum.load / NCLAIMS * 1e6, "us/claim");
+    vt_bench_print("verify_small_claims_phase_parse", one.sum.parse / NCLAIMS * 1e6, "us/claim");
+    vt_bench_print("verify_small_claims_phase_execute", one.sum.execute / NCLAIMS * 1e6, "us/claim");
+    vt_bench_print("verify_small_claims_phase_check", one.sum.check / NCLAIMS * 1e6, "us/claim");
     for (size_t c = 0; c < NCLAIMS; c++) vt_tensor_release(xs[c]);
     for (int i = 0; i < 4; i++) vt_tensor_release(ws[i]);
     free(xs);

@@ -8,4 +8,5 @@
 #include "veritor/interp.h"
 #include "veritor/store.h"
 #include "veritor/protocol.h"
+#include "veritor/protocol_graph.h"
 #endif

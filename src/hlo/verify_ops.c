@@ -129,7 +129,9 @@ static vt_status verify_elementwise(const vt_module *m, const vt_op *op, vt_erro
         if (!vt_vsame_shape(t, rt))
             return vt_vfail(m, op, err, "operand %zu %s and the result %s must have the same shape", i, vt_vtype(t, b1), vt_vtype(rt, b2));
     }
-    if (quant || (vt_op_get_info(op)->flags & VT_OPF_CHLO) || op->code == VT_OP_UNKNOWN) return VT_OK;
+    if (quant || (vt_op_get_info(op)->flags & VT_OPF_CHLO) || op->code == VT_OP_UNKNOWN || op->code == VT_OP_UNIFORM_QUANTIZE ||
+        op->code == VT_OP_UNIFORM_DEQUANTIZE)
+        return VT_OK; /* quantize ops: element rules in verify_misc.c */
     if (op->code == VT_OP_SELECT) {
         if (op->operands[0]->type->dtype != VT_I1)
             return vt_vfail(m, op, err, "predicate must have element type i1, not %s", vt_dtype_name(op->operands[0]->type->dtype));
@@ -152,8 +154,13 @@ static vt_status verify_elementwise(const vt_module *m, const vt_op *op, vt_erro
 vt_status vt_verify_op_constraints(const vt_module *m, const vt_op *op, vt_error *err);
 vt_status vt_verify_op_constraints(const vt_module *m, const vt_op *op, vt_error *err) {
     /* the structural pass (verify.c) already rejected undefined operands and wrong counts */
-    if (vt_op_get_info(op)->flags & VT_OPF_ELEMENTWISE) return verify_elementwise(m, op, err);
-    vt_status s = vt_verify_shape_ops(m, op, err);
+    vt_status s;
+    if (vt_op_get_info(op)->flags & VT_OPF_ELEMENTWISE) {
+        s = verify_elementwise(m, op, err);
+        if (s == VT_OK && (op->code == VT_OP_UNIFORM_QUANTIZE || op->code == VT_OP_UNIFORM_DEQUANTIZE)) s = vt_verify_misc_ops(m, op, err);
+        return s;
+    }
+    s = vt_verify_shape_ops(m, op, err);
     if (s == VT_OK) s = vt_verify_dot_ops(m, op, err);
     if (s == VT_OK) s = vt_verify_control_ops(m, op, err);
     if (s == VT_OK) s = vt_verify_misc_ops(m, op, err);

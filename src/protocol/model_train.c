@@ -47,7 +47,7 @@ static vt_value *rowsum_b(tr *t, vt_value *x) {
 }
 static vt_value *bvec(tr *t, vt_value *g, const vt_type *x_t) { /* [d] -> [B,T,d] */
     int64_t last = 2;
-    return g ? vt_build_broadcast_in_dim(t->b, g, x_t, &last, 1) : NULL;
+    return g && x_t ? vt_build_broadcast_in_dim(t->b, g, x_t, &last, 1) : NULL;
 }
 
 /* Forward RMSNorm saving r (broadcast [B,T,d]) = rsqrt(mean(x^2) + eps). */

@@ -1,8 +1,8 @@
 /* Relates stablehlo.rng_bit_generator (THREE_FRY) to veritor's Threefry and JAX streams
- * (docs/randomness.md, "rng_bit_generator as ops"): in-graph Threefry equals vt_threefry2x32;
- * XLA's expansion (xla/client/lib/prng.cc) written as ops equals its C reference and XLA's
- * printed output; JAX's block i is rng_bit_generator's block at counter i << 32; and the
- * interpreter's op (src/interp/op_rng.c) is held to the same reference. */
+ * (docs/randomness.md, "Threefry, the JAX streams and rng_bit_generator as ops"): in-graph
+ * Threefry equals vt_threefry2x32; XLA's expansion (OpenXLA xla/hlo/builder/lib/prng.cc) written
+ * as ops equals its C reference and XLA's printed output; JAX's block i is rng_bit_generator's
+ * block at counter i << 32; the interpreter's op (src/interp/op_rng.c) is held to the same. */
 #include "harness.h"
 #include "veritor/protocol_graph.h"
 
@@ -86,7 +86,7 @@ TEST(threefry_ops_equal_c) {
     vt_module_free(m);
 }
 
-/* XLA's rng_bit_generator THREE_FRY for a 32-bit output (xla/client/lib/prng.cc,
+/* XLA's rng_bit_generator THREE_FRY for a 32-bit output (OpenXLA xla/hlo/builder/lib/prng.cc,
  * ThreeFryRngBit32 with SplitShapeIntoHalves / CombineShapePair): the split dimension is the
  * first even one (else the first largest); the "half shape" halves it (rounded up); half element
  * h (row-major) encrypts counter C + h under key (lo32 K, hi32 K) as (lo32, hi32); output

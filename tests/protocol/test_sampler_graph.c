@@ -81,8 +81,8 @@ static vt_tensor *mk(vt_dtype dt, int rank, int64_t d0, int64_t d1, const void *
 }
 
 /* Runs the sampler graph on the batch; tokens[B] and (when opts->logprob) logprobs[B]. */
-static vt_status run_graph(const vt_sampler_graph_opts *o0, const batch *b, int32_t *tokens, double *logprobs,
-                           vt_error *err) {
+static vt_status run_graph_threads(const vt_sampler_graph_opts *o0, const batch *b, int threads, int32_t *tokens,
+                                   double *logprobs, vt_error *err) {
     vt_sampler_graph_opts o = *o0;
     o.batch = b->B;
     o.vocab = b->V;
@@ -109,7 +109,7 @@ static vt_status run_graph(const vt_sampler_graph_opts *o0, const batch *b, int3
     }
     vt_engine_options eo;
     memset(&eo, 0, sizeof eo);
-    eo.threads = 1;
+    eo.threads = threads;
     vt_engine *e = vt_engine_create(&eo, err);
     vt_rvalue *res = NULL;
     size_t nres = 0;
@@ -128,6 +128,11 @@ static vt_status run_graph(const vt_sampler_graph_opts *o0, const batch *b, int3
     for (size_t i = 0; i < n; i++) vt_rvalue_release(&a[i]);
     vt_module_free(m);
     return s;
+}
+
+static vt_status run_graph(const vt_sampler_graph_opts *o, const batch *b, int32_t *tokens, double *logprobs,
+                           vt_error *err) {
+    return run_graph_threads(o, b, 1, tokens, logprobs, err);
 }
 
 /* The C sampler on row r: the token (or -1 when it rejects the row) and its log-probability. */
@@ -239,6 +244,44 @@ TEST(random_cases_match) {
     o.repetition_penalty = true;
     o.logprob = true;
     compare(&o, &b, "random 10^4 rows (key, position, penalty)");
+    /* Any thread count gives the same bits (the ordered sums are loops, not parallel reduces). */
+    b.B = 2000;
+    int32_t *t1 = calloc(2000, sizeof *t1), *t4 = calloc(2000, sizeof *t4);
+    double *l1 = calloc(2000, sizeof *l1), *l4 = calloc(2000, sizeof *l4);
+    vt_error err;
+    CHECK(run_graph_threads(&o, &b, 1, t1, l1, &err) == VT_OK);
+    CHECK(run_graph_threads(&o, &b, 4, t4, l4, &err) == VT_OK);
+    CHECK(memcmp(t1, t4, 2000 * sizeof *t1) == 0 && memcmp(l1, l4, 2000 * sizeof *l1) == 0);
+    free(t1), free(t4), free(l1), free(l4);
+    batch_free(&b);
+}
+
+/* The penalty at the edges of f32: huge logits pushed to +-inf by the penalty, -inf logits
+ * penalised, with T = 0 and T > 0, against the C sampler. */
+TEST(penalty_edges) {
+    const int64_t V = 6;
+    batch b;
+    batch_init(&b, 64, V);
+    static const float big[] = {3e38f, -3e38f, 1e30f, -INFINITY, 0.0f, -0.0f};
+    static const float pens[] = {1e-3f, 1e3f, 0.5f, 2.0f};
+    static const float temps[] = {0, 1, 1e-30f};
+    uint64_t s = 5;
+    for (int p = 0; p < 4; p++)
+        for (int t = 0; t < 3; t++)
+            for (int rot = 0; rot < 3 && b.B < b.cap; rot++) {
+                int64_t r = row_add(&b);
+                for (int64_t i = 0; i < V; i++) {
+                    b.logits[r * V + i] = big[(i + rot) % V];
+                    b.prev[r * V + i] = (i + rot) % 2 == 0;
+                }
+                b.pen[r] = pens[p], b.T[r] = temps[t], b.u[r] = unif(&s);
+                b.topk[r] = rot, b.topp[r] = rot == 2 ? 0.7 : 1;
+            }
+    vt_sampler_graph_opts o = {0};
+    o.uniform_input = true;
+    o.repetition_penalty = true;
+    o.logprob = true;
+    compare(&o, &b, "penalty edges");
     batch_free(&b);
 }
 
@@ -471,6 +514,7 @@ TEST(builder_errors) {
 int main(void) {
     RUN(builder_errors);
     RUN(rejected_rows);
+    RUN(penalty_edges);
     RUN(adversarial_cases_match);
     RUN(random_cases_match);
     RUN(large_vocab_match);
