@@ -67,6 +67,7 @@ static void *verify_range(void *arg) {
     vt_verify_options vo;
     memset(&vo, 0, sizeof vo);
     vo.engine = eng;
+    vo.cache = vt_verify_cache_create(0);
     for (size_t i = j->begin; i < j->end; i++) {
         vt_verify_result r;
         if (vt_verify(s, &j->ids[i], &vo, &r, &e)) die("verify", &e);
@@ -78,6 +79,7 @@ static void *verify_range(void *arg) {
         j->sum.total += r.timings.total;
         vt_verify_result_free(&r);
     }
+    vt_verify_cache_destroy(vo.cache);
     vt_engine_destroy(eng);
     vt_store_close(s, NULL);
     return NULL;

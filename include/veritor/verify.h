@@ -103,6 +103,14 @@ size_t vt_policy_pins(const vt_policy *p, const char *entry, const char *metadat
 bool vt_policy_requires_pin(const vt_policy *p);
 
 /* ---- verify -------------------------------------------------------------------------------- */
+/* Optional per-worker cache of parsed graphs and tensors read (and re-hashed) from one immutable
+ * database: claims that share weights or a graph read and parse them once. One thread at a time;
+ * results are identical with or without it. */
+typedef struct vt_verify_cache vt_verify_cache;
+/* max_bytes: tensor bytes kept (0: 256 MiB); graphs: up to 64 parsed modules. */
+vt_verify_cache *vt_verify_cache_create(uint64_t max_bytes);
+void vt_verify_cache_destroy(vt_verify_cache *c);
+
 typedef struct vt_verify_options {
     const char *strategy;       /* NULL: the claim's */
     const char *config_json;    /* NULL: the claim's config */
@@ -111,6 +119,7 @@ typedef struct vt_verify_options {
     int threads;                /* engine threads when created here; 0: all cores */
     const vt_hash256 *expect_graph; /* --expect-graph: applies to every claim (before the policy) */
     const vt_policy *policy;    /* NULL: none */
+    vt_verify_cache *cache;     /* NULL: none; only for claims of one database */
 } vt_verify_options;
 
 /* Checks one claim. Returns VT_OK whenever a verdict could be formed (read result->verdict,

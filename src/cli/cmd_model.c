@@ -19,7 +19,8 @@ static const char help_text[] =
     "RMSNorm, learned positions, tied embeddings (docs/model.md).\n"
     "init writes DIR/config.json, DIR/weights.safetensors (parameter i drawn from\n"
     "normal(fold_in(PRNGKey(S), i)), default seed 0), DIR/prefill.mlir and\n"
-    "DIR/teacher_forcing.mlir for tokens [1, T] (default T 32) and DIR/decode.mlir for a prompt\n"
+    "DIR/teacher_forcing.mlir, DIR/train_step_sgd.mlir and DIR/train_step_adamw.mlir for tokens\n"
+    "[1, T] (default T 32) and DIR/decode.mlir for a prompt\n"
     "of P tokens and N new ones (default 8 and 24). Weights are stored in the compute dtype unless\n"
     "--weights says otherwise (bf16: `model decode` converts; `veritor run` needs the graph's type).\n"
     "decode emits the decode graph for the prompt's length and N (default 32), runs it and prints\n"
@@ -109,6 +110,10 @@ static int cmd_init(int argc, char **argv) {
         s = write_module(dir, "teacher_forcing.mlir", m, &err);
     if (!s && !(s = vt_model_emit_decode(&c, (int64_t)P, (int64_t)N, &m, &err)))
         s = write_module(dir, "decode.mlir", m, &err);
+    if (!s && !(s = vt_model_emit_train_step(&c, 1, (int64_t)T, VT_OPT_SGD, &m, &err)))
+        s = write_module(dir, "train_step_sgd.mlir", m, &err);
+    if (!s && !(s = vt_model_emit_train_step(&c, 1, (int64_t)T, VT_OPT_ADAMW, &m, &err)))
+        s = write_module(dir, "train_step_adamw.mlir", m, &err);
     if (s) return fail(&err);
     printf("%s: %s preset, %zu parameters, seed %llu\n", dir, preset, vt_model_num_params(&c),
            (unsigned long long)seed);

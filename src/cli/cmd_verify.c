@@ -85,6 +85,7 @@ static void *worker(void *arg) {
     }
     vt_verify_options vo = p->vo;
     vo.engine = eng;
+    vo.cache = vt_verify_cache_create(0); /* NULL (no memory) only means no caching */
     for (;;) {
         pthread_mutex_lock(&p->mu);
         size_t i = p->next < p->n ? p->next++ : SIZE_MAX;
@@ -109,6 +110,7 @@ static void *worker(void *arg) {
         pthread_cond_broadcast(&p->cv);
         pthread_mutex_unlock(&p->mu);
     }
+    vt_verify_cache_destroy(vo.cache);
     vt_engine_destroy(eng);
     vt_store_close(s, NULL);
     return NULL;

@@ -49,16 +49,47 @@ static vt_status exec_rng_bit_generator(vt_run *r, vt_frame *f, const vt_op *op,
             vt_threefry2x32(key, (uint32_t)ci, (uint32_t)(ci >> 32), w);
             d[i] = (uint64_t)w[0] | (uint64_t)w[1] << 32;
         }
+    } else if (o->rank == 0) {
+        blocks = 1;
+        uint32_t w[2];
+        vt_threefry2x32(key, (uint32_t)ctr, (uint32_t)(ctr >> 32), w);
+        ((uint32_t *)o->data)[0] = w[0];
     } else {
-        /* ceil(n / 2) blocks; the x0 words fill the first half, the x1 words the second */
-        blocks = (n + 1) / 2;
-        uint32_t *d = o->data;
-        for (size_t i = 0; i < blocks; i++) {
-            uint64_t ci = ctr + i;
+        /* Current XLA (ThreeFryRngBit32): split the first even dimension (else the largest) in
+         * half, rounding up; element at coordinate c along the split dimension takes word c % 2
+         * of the block for counter + (row-major index in the half shape with c / 2 there). */
+        int split = -1;
+        for (int d = 0; d < o->rank && split < 0; d++)
+            if (o->dims[d] % 2 == 0) split = d;
+        if (split < 0) {
+            split = 0;
+            for (int d = 1; d < o->rank; d++)
+                if (o->dims[d] > o->dims[split]) split = d;
+        }
+        int64_t half[VT_MAX_RANK], coord[VT_MAX_RANK];
+        uint64_t nh = 1;
+        for (int d = 0; d < o->rank; d++) {
+            half[d] = d == split ? (o->dims[d] + 1) / 2 : o->dims[d];
+            nh *= (uint64_t)half[d];
+            coord[d] = 0;
+        }
+        blocks = (size_t)nh;
+        uint32_t *dst = o->data;
+        for (size_t e = 0; e < n; e++) {
+            uint64_t h = 0, stride = 1;
+            for (int d = o->rank - 1; d >= 0; d--) {
+                int64_t cd = d == split ? coord[d] / 2 : coord[d];
+                h += (uint64_t)cd * stride;
+                stride *= (uint64_t)half[d];
+            }
+            uint64_t ci = ctr + h;
             uint32_t w[2];
             vt_threefry2x32(key, (uint32_t)ci, (uint32_t)(ci >> 32), w);
-            d[i] = w[0];
-            if (blocks + i < n) d[blocks + i] = w[1];
+            dst[e] = w[coord[split] % 2];
+            for (int d = o->rank - 1; d >= 0; d--) { /* next row-major coordinate */
+                if (++coord[d] < o->dims[d]) break;
+                coord[d] = 0;
+            }
         }
     }
     uint64_t *nd = ns->data;

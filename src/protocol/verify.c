@@ -1,7 +1,7 @@
 /* vt_verify: one claim from the workload database, checked end to end — load, pin, parse and
  * type-check the graph, bind the claimed inputs to the entry point, execute within limits,
  * apply the strategy — ending in a verdict with a one-sentence reason. */
-#include "veritor/verify.h"
+#include "verify_internal.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -68,15 +68,44 @@ static bool meta_fits(const vt_store_tensor_meta *m, const vt_type *t) {
     return true;
 }
 
+/* Header of a claimed tensor: from the cache when it holds the tensor, else the store. */
+static vt_status tensor_meta(vt_store *db, vt_verify_cache *cache, const vt_hash256 *id, vt_store_tensor_meta *m,
+                             vt_error *e) {
+    const vt_tensor *t = vt_vcache_tensor(cache, id);
+    if (!t) return vt_store_tensor_meta_get(db, id, m, e);
+    memset(m, 0, sizeof *m);
+    m->dtype = t->dtype;
+    m->rank = t->rank;
+    memcpy(m->dims, t->dims, sizeof m->dims);
+    m->nbytes = t->nbytes;
+    return VT_OK;
+}
+
+/* A claimed tensor, re-hashed on its first read; the caller releases it. */
+static vt_status tensor_get(vt_store *db, vt_verify_cache *cache, const vt_hash256 *id, uint64_t max_bytes,
+                            vt_tensor **out, vt_error *e) {
+    vt_tensor *t = vt_vcache_tensor(cache, id);
+    if (t) {
+        if (max_bytes && t->nbytes > max_bytes)
+            return vt_error_set(e, VT_ELIMIT, "tensor of %zu bytes exceeds the limit of %llu bytes", t->nbytes,
+                                (unsigned long long)max_bytes);
+        *out = vt_tensor_retain(t);
+        return VT_OK;
+    }
+    vt_status st = vt_store_get_tensor(db, id, max_bytes, out, e);
+    if (!st) vt_vcache_put_tensor(cache, id, *out);
+    return st;
+}
+
 /* Checks count and types of the claimed tensors (role "input"/"output") against the entry. */
-static vt_status bind_check(vt_store *db, const char *role, const vt_hash256 *ids, size_t n, const vt_type **types,
+static vt_status bind_check(vt_store *db, vt_verify_cache *cache, const char *role, const vt_hash256 *ids, size_t n, const vt_type **types,
                             size_t ntypes, const char *entry, vt_error *e) {
     if (n != ntypes)
         return vt_error_set(e, VT_EINPUT, "%s count: the claim has %zu, entry point @%s has %zu (%s)", role, n, entry,
                             ntypes, n < ntypes ? "missing" : "extra");
     for (size_t i = 0; i < n; i++) {
         vt_store_tensor_meta m;
-        vt_status st = vt_store_tensor_meta_get(db, &ids[i], &m, e);
+        vt_status st = tensor_meta(db, cache, &ids[i], &m, e);
         if (st) {
             vt_error_prefix(e, "%s %zu", role, i);
             return st;
@@ -104,28 +133,33 @@ static vt_status run_claim(vt_store *db, const vt_store_claim *c, const vt_verif
     char *text = NULL;
     size_t len = 0;
     vt_module *m = NULL;
-    vt_tensor **ins = NULL;
     vt_rvalue *args = NULL, *res = NULL;
     size_t nres = 0;
     vt_engine *eng = opt->engine;
-    vt_status st = vt_store_get_graph(db, &c->graph, &text, &len, e);
-    if (st) goto out;
-    r->timings.load += now_s() - t;
-    t = now_s();
-    vt_parse_options po = {"graph", 0, NULL};
-    char fname[80];
-    snprintf(fname, sizeof fname, "graph %.12s", r->graph_id);
-    po.filename = fname;
-    st = vt_parse_module(text, len, &po, &m, e);
-    if (!st) st = vt_module_verify(m, e);
-    if (st) goto out;
+    vt_status st = VT_OK;
+    const vt_module *mod = vt_vcache_module(opt->cache, &c->graph);
+    if (!mod) {
+        st = vt_store_get_graph(db, &c->graph, &text, &len, e);
+        if (st) goto out;
+        r->timings.load += now_s() - t;
+        t = now_s();
+        vt_parse_options po = {"graph", 0, NULL};
+        char fname[80];
+        snprintf(fname, sizeof fname, "graph %.12s", r->graph_id);
+        po.filename = fname;
+        st = vt_parse_module(text, len, &po, &m, e);
+        if (!st) st = vt_module_verify(m, e);
+        if (st) goto out;
+        mod = m;
+        if (vt_vcache_put_module(opt->cache, &c->graph, m)) m = NULL; /* the cache owns it now */
+    }
     const vt_func *f;
-    st = vt_module_entry(m, c->entry, &f, e);
+    st = vt_module_entry(mod, c->entry, &f, e);
     if (st) goto out;
     r->timings.parse = now_s() - t;
     t = now_s();
-    st = bind_check(db, "input", c->inputs, c->n_inputs, f->arg_types, f->nargs, c->entry, e);
-    if (!st) st = bind_check(db, "output", c->outputs, c->n_outputs, f->result_types, f->nresults, c->entry, e);
+    st = bind_check(db, opt->cache, "input", c->inputs, c->n_inputs, f->arg_types, f->nargs, c->entry, e);
+    if (!st) st = bind_check(db, opt->cache, "output", c->outputs, c->n_outputs, f->result_types, f->nresults, c->entry, e);
     if (st) goto out;
     args = calloc(c->n_inputs ? c->n_inputs : 1, sizeof *args);
     if (!args) {
@@ -134,7 +168,7 @@ static vt_status run_claim(vt_store *db, const vt_store_claim *c, const vt_verif
     }
     for (size_t i = 0; i < c->n_inputs; i++) {
         vt_tensor *x;
-        st = vt_store_get_tensor(db, &c->inputs[i], r->limits.max_tensor_bytes, &x, e);
+        st = tensor_get(db, opt->cache, &c->inputs[i], r->limits.max_tensor_bytes, &x, e);
         if (st) {
             vt_error_prefix(e, "input %zu", i);
             goto out;
@@ -153,7 +187,7 @@ static vt_status run_claim(vt_store *db, const vt_store_claim *c, const vt_verif
         }
     }
     t = now_s();
-    st = vt_execute(eng, m, c->entry, args, c->n_inputs, &r->limits, &res, &nres, &r->stats, e);
+    st = vt_execute(eng, mod, c->entry, args, c->n_inputs, &r->limits, &res, &nres, &r->stats, e);
     r->timings.execute = now_s() - t;
     if (st) goto out;
     t = now_s();
@@ -172,7 +206,7 @@ static vt_status run_claim(vt_store *db, const vt_store_claim *c, const vt_verif
         vt_tensor *got = res[i].tensor, *claimed = NULL;
         vt_tensor_type_str(got, r->outputs[i].type, sizeof r->outputs[i].type);
         double tl = now_s();
-        st = vt_store_get_tensor(db, &c->outputs[i], r->limits.max_tensor_bytes, &claimed, e);
+        st = tensor_get(db, opt->cache, &c->outputs[i], r->limits.max_tensor_bytes, &claimed, e);
         r->timings.load += now_s() - tl;
         if (st) {
             vt_error_prefix(e, "output %zu", i);
@@ -208,7 +242,6 @@ static vt_status run_claim(vt_store *db, const vt_store_claim *c, const vt_verif
 out:
     if (res) vt_rvalues_release(res, nres);
     if (args) vt_rvalues_release(args, c->n_inputs);
-    free(ins);
     if (eng && eng != opt->engine) vt_engine_destroy(eng);
     vt_module_free(m);
     free(text);

@@ -237,7 +237,7 @@ func.func @main() {
   func.return
 }
 EOF
-expect 2 "a is not square" "$T/lin_bad.mlir"
+expect 2 "square" "$T/lin_bad.mlir"
 w fft_bad <<'EOF'
 func.func @main() {
   %c = stablehlo.constant dense<[(1.0, 0.0), (2.0, 0.0), (3.0, 0.0)]> : tensor<3xcomplex<f32>>

@@ -150,6 +150,8 @@ TEST(gradients_vs_finite_differences) {
         free(dir[i]);
         dir[i] = NULL;
     }
+    printf("finite differences: worst relative error %.3g (50 directions), %.3g (200 coordinates)\n", worst_dir,
+           worst_coord);
     CHECK_MSG(worst_dir <= 1e-3, "directional derivative relative error %g > 1e-3", worst_dir);
     CHECK_MSG(worst_coord <= 1e-3, "coordinate gradient relative error %g > 1e-3", worst_coord);
     for (size_t i = 0; i < x.np; i++) vt_tensor_release(g[i]);
@@ -194,6 +196,7 @@ static void loss_falls(vt_model_optimizer opt, double lr) {
         free(args);
         if (s) break;
     }
+    printf("optimizer %d: loss %.4f -> %.4f over 50 steps\n", (int)opt, first, last);
     CHECK_MSG(isfinite(last) && last < 0.5 * first, "loss %g -> %g over 50 steps (optimizer %d)", first, last, (int)opt);
     for (size_t i = 0; i < nst; i++) vt_tensor_release(st[i]);
     free(st);

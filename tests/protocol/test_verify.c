@@ -370,6 +370,26 @@ TEST(matrix_and_bindings) {
     CHECK_VERDICT(r, VT_VERDICT_ERROR, 2, "not in the store");
     vt_verify_result_free(&r);
 
+    /* the per-worker cache changes nothing but speed: same verdicts and reasons, twice over */
+    vt_hash256 every[] = {honest, bad_out, bad_in, swapped, spin, unk, badcfg, badval, missing, extra, mistyped, shaped,
+                          badout, noout, honest, bad_out};
+    vt_verify_cache *cache = vt_verify_cache_create(1 << 10);
+    CHECK(cache != NULL);
+    for (size_t i = 0; i < sizeof every / sizeof every[0]; i++) {
+        vt_verify_options co;
+        memset(&co, 0, sizeof co);
+        co.threads = 1;
+        co.limits = &fast;
+        vt_verify_result plain = verify1(s, &every[i], &co);
+        co.cache = cache;
+        vt_verify_result cached = verify1(s, &every[i], &co);
+        CHECK_MSG(plain.verdict == cached.verdict && strcmp(plain.reason, cached.reason) == 0,
+                  "claim %zu: cached '%s' != '%s'", i, cached.reason, plain.reason);
+        vt_verify_result_free(&plain);
+        vt_verify_result_free(&cached);
+    }
+    vt_verify_cache_destroy(cache);
+
     /* reports and exit codes over the whole set */
     vt_hash256 all[] = {honest, bad_out, spin};
     vt_verify_result rs[3];
