@@ -67,6 +67,12 @@ vt_status vt_model_emit_decode(const vt_model_config *c, int64_t P, int64_t N, v
 typedef enum vt_model_optimizer { VT_OPT_SGD = 0, VT_OPT_ADAMW = 1 } vt_model_optimizer;
 vt_status vt_model_emit_train_step(const vt_model_config *c, int64_t B, int64_t T, vt_model_optimizer opt,
                                    vt_module **out, vt_error *err);
+/* Gradient fingerprint of one step: the streaming projection (docs/fingerprints.md) of the
+ * gradients (train_step's outputs, num_params tensors in canonical order) flattened and
+ * concatenated, under vt_key_grad(root, step); out has c->fp_k floats. f64 gradients are rounded
+ * to f32 first. */
+vt_status vt_model_grad_fingerprint(const vt_model_config *c, vt_key root, uint64_t step, const vt_tensor *const *grads,
+                                    float *out, vt_error *err);
 
 #ifdef __cplusplus
 }

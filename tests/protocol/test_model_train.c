@@ -154,6 +154,40 @@ TEST(gradients_vs_finite_differences) {
            worst_coord);
     CHECK_MSG(worst_dir <= 1e-3, "directional derivative relative error %g > 1e-3", worst_dir);
     CHECK_MSG(worst_coord <= 1e-3, "coordinate gradient relative error %g > 1e-3", worst_coord);
+    /* Gradient fingerprint == batch projection of the flattened gradient; bad shapes rejected. */
+    if (g[0]) {
+        float fp[64], want[64];
+        vt_error err;
+        CHECK_EQ_INT(vt_model_grad_fingerprint(&x.c, vt_key_from_seed(5), 3, (const vt_tensor *const *)g, fp, &err), VT_OK);
+        float *flat = malloc(total * sizeof *flat);
+        size_t o = 0;
+        for (size_t i = 0; i < x.np; i++) {
+            vt_convert(VT_F64, g[i]->data, VT_F32, flat + o, g[i]->nelem);
+            o += g[i]->nelem;
+        }
+        vt_lsh_params lp = {.key = vt_key_grad(vt_key_from_seed(5), 3), .k = 64, .dist = VT_LSH_RADEMACHER};
+        CHECK_EQ_INT(vt_lsh_project(&lp, VT_F32, flat, 1, total, want, &err), VT_OK);
+        double md = 0, mx = 0;
+        for (int j = 0; j < 64; j++) md = fmax(md, fabs(fp[j] - want[j])), mx = fmax(mx, fabs(want[j]));
+        CHECK_MSG(mx > 0 && md <= 1e-4 * mx, "gradient fingerprint differs by %g (scale %g)", md, mx);
+        free(flat);
+        vt_tensor *keep = g[3];
+        g[3] = g[2]; /* wrong shape in slot 3 */
+        CHECK_ERR(vt_model_grad_fingerprint(&x.c, vt_key_from_seed(5), 3, (const vt_tensor *const *)g, fp, &err), &err,
+                  VT_EINPUT, "gradient 3 ('layers.0.wq'): shape");
+        g[3] = NULL;
+        CHECK_ERR(vt_model_grad_fingerprint(&x.c, vt_key_from_seed(5), 3, (const vt_tensor *const *)g, fp, &err), &err,
+                  VT_EINPUT, "gradient 3");
+        g[3] = keep;
+        int64_t d1 = 64;
+        vt_tensor *bad = vt_tensor_create(VT_I32, 1, &d1, 0, &err);
+        vt_tensor *k2 = g[2];
+        g[2] = bad;
+        CHECK_ERR(vt_model_grad_fingerprint(&x.c, vt_key_from_seed(5), 3, (const vt_tensor *const *)g, fp, &err), &err,
+                  VT_EUNSUPPORTED, "layers.0.attn_norm");
+        g[2] = k2;
+        vt_tensor_release(bad);
+    }
     for (size_t i = 0; i < x.np; i++) vt_tensor_release(g[i]);
     free(g);
     free(dir);
