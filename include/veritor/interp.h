@@ -105,6 +105,15 @@ vt_status vt_execute(vt_engine *e, const vt_module *m, const char *entry, const 
                      const vt_limits *limits, vt_rvalue **results, size_t *nresults, vt_run_stats *stats,
                      vt_error *err);
 
+/* Runs `entry` as an SPMD program on an R x P replica x partition grid (veritor run --replicas
+ * --partitions): every process gets the same args; replica_id / partition_id and the collectives
+ * see the grid (docs/collectives.md). Limits and stats cover the whole grid. results must have room
+ * for R * P pointers: on success results[r * P + p] is a malloc'ed array of *nresults values
+ * (vt_rvalues_release each); on failure all are NULL. 1 x 1 gives what vt_execute gives. */
+vt_status vt_execute_grid(vt_engine *e, const vt_module *m, const char *entry, const vt_rvalue *args, size_t nargs,
+                          const vt_limits *limits, uint32_t replicas, uint32_t partitions, vt_rvalue **results,
+                          size_t *nresults, vt_run_stats *stats, vt_error *err);
+
 /* Deterministic random inputs for a function's arguments (veritor run --random-inputs): from
  * the Threefry key of `seed`, argument i drawn with key fold_in-like counter (i): floats
  * N(0,1), integers uniform in [0, 16), booleans fair coins. See docs/interpreter.md. */

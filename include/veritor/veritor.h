@@ -9,4 +9,5 @@
 #include "veritor/store.h"
 #include "veritor/protocol.h"
 #include "veritor/protocol_graph.h"
+#include "veritor/verify.h"
 #endif

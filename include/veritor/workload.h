@@ -58,6 +58,12 @@ vt_status vt_model_emit_teacher_forcing(const vt_model_config *c, int64_t B, int
 /* jit_decode: (prompt [P] i32, R [d,k]) -> (new tokens [N] i32, logits [P+N-1, V],
  * fingerprints [P+N-1, k]); row t of logits/fingerprints is position t (argmax decoding, T = 0). */
 vt_status vt_model_emit_decode(const vt_model_config *c, int64_t P, int64_t N, vt_module **out, vt_error *err);
+/* jit_decode with the canonical in-graph sampler (src/protocol/sampler_graph.c) in place of
+ * argmax: @main(params..., prompt [P], R, temperature [1] f32, top_k [1] i32 (0 off),
+ * top_p [1] f64, min_p [1] f64, key [1,2] ui32) -> as vt_model_emit_decode. The token at
+ * position t (t >= P) is vt_sampler_sample(logits row t-1 as f32, config, key, position t). */
+vt_status vt_model_emit_decode_sampled(const vt_model_config *c, int64_t P, int64_t N, vt_module **out,
+                                       vt_error *err);
 
 /* jit_train_step: mean token cross-entropy of next-token targets, its gradient by an explicit
  * backward pass, and an update. @main(params..., [AdamW: m..., v..., step (compute scalar,

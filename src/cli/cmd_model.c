@@ -12,8 +12,9 @@
 static const char help_text[] =
     "usage: veritor model init PRESET -o DIR [--seed S] [--compute f32|f64] [--weights f32|bf16|f64]\n"
     "                          [--seq T] [--prompt-len P] [--max-new N]\n"
-    "       veritor model decode DIR --prompt 1,2,3 [--max-new N] [--temperature 0] [--top-p P]\n"
-    "                          [--key K] [--fp-key F] [--fingerprints FILE] [--logits FILE]\n"
+    "       veritor model decode DIR --prompt 1,2,3 [--max-new N] [--temperature T] [--top-k K]\n"
+    "                          [--top-p P] [--min-p M] [--key K] [--fp-key F] [--fingerprints FILE]\n"
+    "                          [--logits FILE]\n"
     "\n"
     "Presets: tiny (V=256 d=64 L=2), small (V=4096 d=256 L=4), medium (V=32000 d=768 L=12);\n"
     "RMSNorm, learned positions, tied embeddings (docs/model.md).\n"
@@ -27,8 +28,9 @@ static const char help_text[] =
     "the new tokens, comma-separated. Fingerprints use the Rademacher projection of\n"
     "docs/fingerprints.md under key F (default 0) on the last block's output; --fingerprints\n"
     "saves them ([P+N-1, k] f32 .npy, row t = position t), --logits the logits likewise.\n"
-    "Only argmax decoding (temperature 0) is supported so far; --key is accepted for the\n"
-    "in-graph sampler to come.\n"
+    "Default: argmax (temperature 0). Any of --temperature/--top-k/--top-p/--min-p selects the\n"
+    "canonical in-graph sampler (docs/sampling.md) with request key K (required); the token at\n"
+    "position t is drawn at position t.\n"
     "  -o, --output DIR   init's output folder (created when missing)\n"
     "  -h, --help         this help\n"
     "\n"
@@ -145,8 +147,8 @@ static bool parse_prompt(const char *s, int32_t **out, size_t *n) {
 
 static int cmd_decode(int argc, char **argv) {
     const char *dir = NULL, *prompt_s = NULL, *fp_out = NULL, *lg_out = NULL, *key_s = NULL, *fpkey_s = NULL;
-    uint64_t N = 32;
-    double temp = 0, top_p = 1;
+    uint64_t N = 32, top_k = 0;
+    double temp = 0, top_p = 1, min_p = 0;
     vt_error err;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
@@ -163,6 +165,8 @@ static int cmd_decode(int argc, char **argv) {
         else if (!strcmp(a, "--max-new")) ok = vt_cli_parse_u64(v, &N) && N >= 1 && N <= (1u << 20);
         else if (!strcmp(a, "--temperature")) temp = strtod(v, &end), ok = *v && !*end && temp >= 0 && isfinite(temp);
         else if (!strcmp(a, "--top-p")) top_p = strtod(v, &end), ok = *v && !*end && top_p > 0 && top_p <= 1;
+        else if (!strcmp(a, "--top-k")) ok = vt_cli_parse_u64(v, &top_k) && top_k <= INT32_MAX;
+        else if (!strcmp(a, "--min-p")) min_p = strtod(v, &end), ok = *v && !*end && min_p >= 0 && min_p <= 1;
         else if (!strcmp(a, "--key")) key_s = v;
         else if (!strcmp(a, "--fp-key")) fpkey_s = v;
         else if (!strcmp(a, "--fingerprints")) fp_out = v;
@@ -175,12 +179,9 @@ static int cmd_decode(int argc, char **argv) {
     vt_key key = {{0, 0}}, fpkey = {{0, 0}};
     if (key_s && vt_key_parse(key_s, &key, &err)) return fail(&err);
     if (fpkey_s && vt_key_parse(fpkey_s, &fpkey, &err)) return fail(&err);
-    if (temp != 0 || top_p != 1) {
-        vt_error_set(&err, VT_EUNSUPPORTED,
-                     "model decode: not supported: in-graph sampling (temperature %g, top-p %g); use --temperature 0",
-                     temp, top_p);
-        return fail(&err);
-    }
+    /* Argmax unless a sampler option asks otherwise (the sampler at T = 0 is argmax too). */
+    bool sampled = temp != 0 || top_p != 1 || top_k != 0 || min_p != 0;
+    if (sampled && !key_s) return vt_cli_usage("model", "sampling needs --key K");
     int32_t *prompt = NULL;
     size_t P = 0;
     if (!parse_prompt(prompt_s, &prompt, &P)) return vt_cli_usage("model", "--prompt: bad token list '%s'", prompt_s);
@@ -205,10 +206,14 @@ static int cmd_decode(int argc, char **argv) {
         snprintf(path, sizeof path, "%s/weights.safetensors", dir);
         s = vt_safetensors_read(path, NULL, &w, &err);
     }
-    if (!s) s = vt_model_emit_decode(&c, (int64_t)P, (int64_t)N, &m, &err);
+    if (!s)
+        s = sampled ? vt_model_emit_decode_sampled(&c, (int64_t)P, (int64_t)N, &m, &err)
+                    : vt_model_emit_decode(&c, (int64_t)P, (int64_t)N, &m, &err);
+    size_t nargs = 0;
     if (!s) {
         np = vt_model_num_params(&c);
-        args = calloc(np + 2, sizeof *args);
+        nargs = np + 2 + (sampled ? 5 : 0);
+        args = calloc(nargs, sizeof *args);
         if (!args) s = vt_error_set(&err, VT_ENOMEM, "model decode: out of memory");
     }
     if (!s) s = vt_model_param_args(&c, w, args, &err);
@@ -223,13 +228,33 @@ static int cmd_decode(int argc, char **argv) {
         args[np] = vt_rvalue_tensor(pt);
         args[np + 1] = vt_rvalue_tensor(R);
         pt = R = NULL;
+        if (sampled) {
+            int64_t one = 1, kd[2] = {1, 2};
+            vt_tensor *x[5] = {vt_tensor_create(VT_F32, 1, &one, 0, &err), vt_tensor_create(VT_I32, 1, &one, 0, &err),
+                               vt_tensor_create(VT_F64, 1, &one, 0, &err), vt_tensor_create(VT_F64, 1, &one, 0, &err),
+                               vt_tensor_create(VT_U32, 2, kd, 0, &err)};
+            for (int j = 0; j < 5; j++) {
+                if (!x[j]) s = err.code;
+                args[np + 2 + (size_t)j] = vt_rvalue_tensor(x[j]);
+            }
+            if (!s) {
+                *(float *)x[0]->data = (float)temp;
+                *(int32_t *)x[1]->data = (int32_t)top_k;
+                *(double *)x[2]->data = top_p;
+                *(double *)x[3]->data = min_p;
+                ((uint32_t *)x[4]->data)[0] = key.k[0];
+                ((uint32_t *)x[4]->data)[1] = key.k[1];
+            }
+        }
+    }
+    if (!s) {
         e = vt_engine_create(NULL, &err);
         if (!e) s = err.code;
     }
     if (!s) {
         vt_limits lim;
         vt_limits_default(&lim);
-        s = vt_execute(e, m, NULL, args, np + 2, &lim, &res, &nres, NULL, &err);
+        s = vt_execute(e, m, NULL, args, nargs, &lim, &res, &nres, NULL, &err);
     }
     if (!s && fp_out) {
         vt_tensor *f = vt_tensor_convert(res[2].tensor, VT_F32, &err);
@@ -247,7 +272,7 @@ static int cmd_decode(int argc, char **argv) {
         printf("\n");
     }
     if (args)
-        for (size_t i = 0; i < np + 2; i++) vt_rvalue_release(&args[i]);
+        for (size_t i = 0; i < nargs; i++) vt_rvalue_release(&args[i]);
     free(args);
     vt_rvalues_release(res, nres);
     vt_tensor_release(pt);

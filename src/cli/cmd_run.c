@@ -12,7 +12,7 @@
 static const char help_text[] =
     "usage: veritor run FILE [--entry NAME] [--input NAME_OR_INDEX=FILE ...] [--random-inputs SEED]\n"
     "                   [-o DIR] [--limit-bytes N] [--fuel N] [--deadline S] [--max-iterations N]\n"
-    "                   [--threads N] [--json]\n"
+    "                   [--threads N] [--replicas R] [--partitions P] [--json]\n"
     "\n"
     "Runs @main (or the only public function, or --entry NAME) of every `// -----` part of FILE on\n"
     "veritor's engine. check.* ops and @check.* custom_calls are enforced (tolerances as in the\n"
@@ -31,6 +31,12 @@ static const char help_text[] =
     "  --threads N           kernel threads (default: all cores; results do not depend on it)\n"
     "  --json                print a JSON report\n"
     "  --no-fusion           run every elementwise op alone (same results, more memory traffic)\n"
+    "  --replicas R          run the entry as an SPMD program on R x P processes (default 1; at most\n"
+    "  --partitions P        64 each and 256 in all): same inputs, replica_id / partition_id and the\n"
+    "                        collectives see the grid; results print per process and -o writes\n"
+    "                        DIR/rRpP/N.npy (docs/collectives.md)\n"
+    "\n"
+    "interpreter.print writes its value to stdout (stderr with --json).\n"
     "\n"
     "Exit status: 0 ran and every check passed; 1 a check failed; 2 cannot parse, verify or\n"
     "execute (an unsupported op is named); 3 a resource limit was hit.\n";
@@ -43,6 +49,8 @@ static int combine_exit(int a, int b) {
     return rank[b] > rank[a] ? b : a;
 }
 
+static uint32_t nprocs(const vt_part_result *p) { return p->replicas && p->partitions ? p->replicas * p->partitions : 1; }
+
 static int write_results(const char *dir, const vt_part_result *p, size_t part, size_t nparts, vt_error *err) {
     char sub[4096];
     if (nparts > 1) snprintf(sub, sizeof sub, "%s/part%zu", dir, part);
@@ -50,14 +58,31 @@ static int write_results(const char *dir, const vt_part_result *p, size_t part, 
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) return vt_error_set(err, VT_EIO, "%s: cannot create: %s", dir, strerror(errno));
     if (nparts > 1 && mkdir(sub, 0755) != 0 && errno != EEXIST)
         return vt_error_set(err, VT_EIO, "%s: cannot create: %s", sub, strerror(errno));
-    for (size_t i = 0; i < p->nresults; i++) {
-        if (p->results[i].kind != VT_RV_TENSOR) continue;
-        char base[4200];
-        snprintf(base, sizeof base, "%s/%zu", sub, i);
-        vt_status s = vt_tensor_write_auto(base, p->results[i].tensor, NULL, 0, err);
-        if (s) return s;
+    uint32_t np = nprocs(p);
+    size_t per = p->nresults / np;
+    for (uint32_t q = 0; q < np; q++) {
+        char pdir[4200];
+        if (np > 1) {
+            snprintf(pdir, sizeof pdir, "%s/r%up%u", sub, q / p->partitions, q % p->partitions);
+            if (mkdir(pdir, 0755) != 0 && errno != EEXIST)
+                return vt_error_set(err, VT_EIO, "%s: cannot create: %s", pdir, strerror(errno));
+        } else snprintf(pdir, sizeof pdir, "%s", sub);
+        for (size_t i = 0; i < per; i++) {
+            const vt_rvalue *v = &p->results[q * per + i];
+            if (v->kind != VT_RV_TENSOR) continue;
+            char base[4300];
+            snprintf(base, sizeof base, "%s/%zu", pdir, i);
+            vt_status s = vt_tensor_write_auto(base, v->tensor, NULL, 0, err);
+            if (s) return s;
+        }
     }
     return VT_OK;
+}
+
+/* interpreter.print output: the library hands each print to this logger as one message. */
+static void print_log(void *user, vt_log_level level, const char *msg) {
+    (void)level;
+    fprintf(user ? stderr : stdout, "%s\n", msg);
 }
 
 static void print_part_text(const char *path, const vt_part_result *p, size_t k, size_t n) {
@@ -66,15 +91,20 @@ static void print_part_text(const char *path, const vt_part_result *p, size_t k,
     if (p->status == VT_OK) {
         printf("%s%s: ok @%s, %llu checks passed, %llu ops, %.3f s\n", path, where, p->entry,
                (unsigned long long)p->checks.passed, (unsigned long long)p->stats.ops_executed, p->stats.seconds);
-        for (size_t i = 0; i < p->nresults; i++) {
-            if (p->results[i].kind != VT_RV_TENSOR) {
-                printf("  result %zu: %s\n", i, p->results[i].kind == VT_RV_TOKEN ? "token" : "tuple");
+        uint32_t np = nprocs(p);
+        size_t per = p->nresults / np;
+        for (size_t j = 0; j < p->nresults; j++) {
+            size_t i = j % per;
+            char ind[64] = "  ";
+            if (np > 1) snprintf(ind, sizeof ind, "  process (%zu, %zu): ", j / per / p->partitions, j / per % p->partitions);
+            if (p->results[j].kind != VT_RV_TENSOR) {
+                printf("%sresult %zu: %s\n", ind, i, p->results[j].kind == VT_RV_TOKEN ? "token" : "tuple");
                 continue;
             }
             char ty[128];
             uint8_t id[32];
-            vt_tensor_id(p->results[i].tensor, 0, id);
-            printf("  result %zu: %s id %s\n", i, vt_tensor_type_str(p->results[i].tensor, ty, sizeof ty), vt_hash_to_hex(id).s);
+            vt_tensor_id(p->results[j].tensor, 0, id);
+            printf("%sresult %zu: %s id %s\n", ind, i, vt_tensor_type_str(p->results[j].tensor, ty, sizeof ty), vt_hash_to_hex(id).s);
         }
     } else {
         /* The message already names the file (and line) where it happened. */
@@ -104,8 +134,18 @@ static json_t *part_json(const vt_part_result *p) {
     json_object_set_new(st, "seconds", json_real(p->stats.seconds));
     json_object_set_new(o, "stats", st);
     json_t *rs = json_array();
+    uint32_t np = nprocs(p);
+    if (np > 1) {
+        json_object_set_new(o, "replicas", json_integer(p->replicas));
+        json_object_set_new(o, "partitions", json_integer(p->partitions));
+    }
     for (size_t i = 0; i < p->nresults; i++) {
         json_t *r = json_object();
+        if (np > 1) {
+            size_t q = i / (p->nresults / np);
+            json_object_set_new(r, "replica", json_integer((json_int_t)(q / p->partitions)));
+            json_object_set_new(r, "partition", json_integer((json_int_t)(q % p->partitions)));
+        }
         if (p->results[i].kind == VT_RV_TENSOR) {
             const vt_tensor *t = p->results[i].tensor;
             json_object_set_new(r, "dtype", json_string(vt_dtype_name(t->dtype)));
@@ -149,7 +189,8 @@ int vt_cmd_run(int argc, char **argv) {
             cfg.no_fusion = true;
         } else if (!strcmp(a, "--entry") || !strcmp(a, "--input") || !strcmp(a, "--random-inputs") || !strcmp(a, "-o") ||
                    !strcmp(a, "--output") || !strcmp(a, "--limit-bytes") || !strcmp(a, "--fuel") ||
-                   !strcmp(a, "--deadline") || !strcmp(a, "--threads") || !strcmp(a, "--max-iterations")) {
+                   !strcmp(a, "--deadline") || !strcmp(a, "--threads") || !strcmp(a, "--max-iterations") ||
+                   !strcmp(a, "--replicas") || !strcmp(a, "--partitions")) {
             if (!v) {
                 rc = vt_cli_usage("run", "%s needs a value", a);
                 break;
@@ -176,7 +217,14 @@ int vt_cmd_run(int argc, char **argv) {
                 else if (!strcmp(a, "--limit-bytes")) lim.max_live_bytes = u;
                 else if (!strcmp(a, "--fuel")) lim.fuel = u;
                 else if (!strcmp(a, "--max-iterations")) lim.max_iterations = u;
-                else if (!strcmp(a, "--threads")) {
+                else if (!strcmp(a, "--replicas") || !strcmp(a, "--partitions")) {
+                    if (u < 1 || u > 64) {
+                        rc = vt_cli_usage("run", "%s must be in 1..64", a);
+                        break;
+                    }
+                    if (a[2] == 'r') cfg.replicas = (uint32_t)u;
+                    else cfg.partitions = (uint32_t)u;
+                } else if (!strcmp(a, "--threads")) {
                     if (u < 1 || u > 1024) {
                         rc = vt_cli_usage("run", "--threads must be in 1..1024");
                         break;
@@ -195,12 +243,15 @@ int vt_cmd_run(int argc, char **argv) {
         }
     }
     if (rc == 0 && !path) rc = vt_cli_usage("run", "missing FILE");
+    if (rc == 0 && (uint64_t)(cfg.replicas ? cfg.replicas : 1) * (cfg.partitions ? cfg.partitions : 1) > 256)
+        rc = vt_cli_usage("run", "--replicas x --partitions must be at most 256 processes");
     if (rc == 0 && cfg.random_inputs && cfg.ninputs) rc = vt_cli_usage("run", "--input and --random-inputs exclude each other");
     if (rc) {
         free(inputs);
         return rc;
     }
     cfg.inputs = inputs;
+    cfg.logger = (vt_logger){print_log, json ? (void *)stderr : NULL, VT_LOG_INFO};
     vt_part_result *parts;
     size_t n;
     vt_error err;

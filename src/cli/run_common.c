@@ -74,6 +74,35 @@ static vt_status bind_inputs(const vt_func *f, const vt_run_config *cfg, vt_rval
     return VT_OK;
 }
 
+/* Runs the entry on an R x P grid and flattens the per-process results into pr->results. */
+static vt_status run_grid(vt_engine *e, const vt_module *m, const vt_func *f, const vt_rvalue *args, size_t nargs,
+                          const vt_run_config *cfg, uint32_t R, uint32_t P, vt_part_result *pr) {
+    vt_error *err = &pr->err;
+    vt_rvalue **per = calloc((size_t)R * P, sizeof *per);
+    if (!per) return vt_error_set(err, VT_ENOMEM, "out of memory");
+    size_t nres = 0;
+    vt_status s = vt_execute_grid(e, m, f->name, args, nargs, cfg->limits, R, P, per, &nres, &pr->stats, err);
+    if (s == VT_OK) {
+        size_t total = (size_t)R * P * nres;
+        pr->results = calloc(total ? total : 1, sizeof *pr->results);
+        if (!pr->results) s = vt_error_set(err, VT_ENOMEM, "out of memory");
+        for (size_t i = 0; i < (size_t)R * P; i++) {
+            for (size_t k = 0; k < nres; k++) {
+                if (pr->results) pr->results[i * nres + k] = per[i][k];
+                else vt_rvalue_release(&per[i][k]);
+            }
+            free(per[i]);
+        }
+        if (s == VT_OK) {
+            pr->nresults = total;
+            pr->replicas = R;
+            pr->partitions = P;
+        }
+    }
+    free(per);
+    return s;
+}
+
 static void run_part(const char *path, const vt_text_part *tp, const vt_run_config *cfg, vt_part_result *pr) {
     pr->line = tp->line;
     vt_module *m = NULL;
@@ -103,11 +132,19 @@ static void run_part(const char *path, const vt_text_part *tp, const vt_run_conf
         vt_module_free(m);
         return;
     }
-    vt_engine_options eo = {cfg->threads, {0}, 1, 1, cfg->no_fusion};
+    vt_engine_options eo = {cfg->threads, cfg->logger, 1, 1, cfg->no_fusion};
     vt_engine *e = vt_engine_create(&eo, err);
+    uint32_t R = cfg->replicas ? cfg->replicas : 1, P = cfg->partitions ? cfg->partitions : 1;
+    pr->replicas = pr->partitions = 1;
     if (!e) {
         pr->status = err->code;
-    } else if ((pr->status = vt_engine_register_checks(e, &pr->checks, err)) == VT_OK) {
+    } else if ((pr->status = vt_engine_register_checks(e, &pr->checks, err)) == VT_OK && R * P > 1) {
+        pr->status = run_grid(e, m, f, args, nargs, cfg, R, P, pr);
+        if (pr->status == VT_OK && !cfg->keep_results) {
+            vt_rvalues_release(pr->results, pr->nresults);
+            pr->results = NULL;
+        }
+    } else if (pr->status == VT_OK) {
         pr->status = vt_execute(e, m, f->name, args, nargs, cfg->limits, &pr->results, &pr->nresults, &pr->stats, err);
         if (pr->status == VT_OK && !cfg->keep_results) {
             vt_rvalues_release(pr->results, pr->nresults);

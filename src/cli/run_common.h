@@ -13,6 +13,10 @@ typedef struct vt_part_result {
     vt_run_stats stats;
     vt_rvalue *results;     /* owned; NULL unless keep_results */
     size_t nresults;
+    /* The grid the part ran on (1 x 1 unless --replicas / --partitions): results then hold
+     * replicas * partitions groups of nresults / (replicas * partitions) values, process
+     * (r, p) at group r * partitions + p. */
+    uint32_t replicas, partitions;
     char entry[128];
 } vt_part_result;
 
@@ -28,6 +32,8 @@ typedef struct vt_run_config {
     size_t ninputs;
     uint64_t max_input_bytes;
     bool no_fusion;
+    uint32_t replicas, partitions; /* SPMD grid for the entry (0 means 1) */
+    vt_logger logger;              /* receives interpreter.print output (fn NULL: discarded) */
 } vt_run_config;
 
 /* Runs every part of `path`. *parts is malloc'ed (vt_part_results_free). Returns VT_OK when the

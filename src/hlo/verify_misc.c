@@ -1,6 +1,6 @@
-/* Spec constraints of the remaining ops with simple static rules: cholesky, triangular_solve,
- * fft, reduce_window (window sizes and result shape), map, convolution ranks, and
- * uniform_quantize/dequantize element types. */
+/* Spec constraints of the remaining ops: cholesky, triangular_solve, fft, the windowed ops
+ * (convolution and reduce_window: dimension numbers, window attributes, result shape), map,
+ * and uniform_quantize/dequantize element types. */
 #include "hlo/verify_internal.h"
 
 #define CAP VT_MAX_RANK
@@ -43,27 +43,180 @@ static vt_status v_fft(const vt_module *m, const vt_op *op, vt_error *err) {
     return VT_OK;
 }
 
+/* Padding attribute as [n][2] (lo, hi); absent means zeros. 0 ok, -1 malformed. */
+static int read_padding(const vt_op *op, int n, int64_t (*pad)[2]) {
+    for (int i = 0; i < n; i++) pad[i][0] = pad[i][1] = 0;
+    const vt_attr *a = vt_op_attr(op, "padding");
+    if (!a) return 0;
+    if (a->kind != VT_ATTR_DENSE || !a->type || !a->tensor || !vt_dtype_is_int(a->type->dtype) || a->type->rank != 2 ||
+        a->type->dims[0] != n || a->type->dims[1] != 2)
+        return -1;
+    const vt_tensor *t = a->tensor;
+    size_t es = vt_dtype_size(t->dtype);
+    for (int i = 0; i < 2 * n; i++) {
+        int64_t v = vt_load_i64(t->dtype, (const char *)t->data + (a->splat ? 0 : (size_t)i * es));
+        pad[i / 2][i % 2] = v;
+    }
+    return 0;
+}
+
+/* An optional list attribute of n entries (default dflt), each >= lo. */
+static vt_status opt_list(const vt_module *m, const vt_op *op, const char *name, int n, int64_t dflt, int64_t lo, int64_t *out,
+                          vt_error *err) {
+    size_t got;
+    if (!vt_op_attr(op, name)) {
+        for (int i = 0; i < n; i++) out[i] = dflt;
+        return VT_OK;
+    }
+    if (!vt_vlist(op, name, out, CAP, &got) || (int)got != n) return vt_vfail(m, op, err, "%s must have %d entries", name, n);
+    for (int i = 0; i < n; i++)
+        if (out[i] < lo) return vt_vfail(m, op, err, "%s[%d] = %lld must be >= %lld", name, i, (long long)out[i], (long long)lo);
+    return VT_OK;
+}
+
+/* Spatial size after dilating the base, padding and sliding a dilated window with a stride
+ * (the formula shared by convolution and reduce_window); VT_DYN stays dynamic. */
+static int64_t window_out(int64_t in, int64_t w, int64_t stride, int64_t base_dil, int64_t win_dil, int64_t lo, int64_t hi) {
+    if (in == VT_DYN) return VT_DYN;
+    /* attribute values come from the prover: clamp so that the arithmetic cannot overflow */
+    if (in > (1LL << 40) || w > (1LL << 40) || base_dil > (1LL << 20) || win_dil > (1LL << 20) || lo > (1LL << 40) || hi > (1LL << 40) ||
+        lo < -(1LL << 40) || hi < -(1LL << 40))
+        return -2;
+    int64_t dilated = in == 0 ? 0 : (in - 1) * base_dil + 1;
+    int64_t padded = lo + dilated + hi;
+    int64_t dw = w == 0 ? 0 : (w - 1) * win_dil + 1;
+    if (padded < dw) return 0;
+    return (padded - dw) / stride + 1;
+}
+
+static vt_status dim_field(const vt_module *m, const vt_op *op, const vt_attr *dn, const char *f, int rank, int64_t *out,
+                           bool *used, vt_error *err) {
+    if (!vt_attr_as_i64(vt_attr_dict_get(dn, f), out)) return vt_vfail(m, op, err, "dimension_numbers lacks %s", f);
+    if (*out < 0 || *out >= rank) return vt_vfail(m, op, err, "%s %lld outside [0, %d)", f, (long long)*out, rank);
+    if (used[*out]) return vt_vfail(m, op, err, "%s %lld is used twice", f, (long long)*out);
+    used[*out] = true;
+    return VT_OK;
+}
+
+static vt_status dim_list(const vt_module *m, const vt_op *op, const vt_attr *dn, const char *f, int rank, int64_t *out,
+                          bool *used, vt_error *err) {
+    size_t n;
+    if (!vt_vfield_list(dn, f, out, CAP, &n) || (int)n != rank - 2)
+        return vt_vfail(m, op, err, "%s must have %d entries", f, rank - 2);
+    for (size_t i = 0; i < n; i++) {
+        if (out[i] < 0 || out[i] >= rank) return vt_vfail(m, op, err, "%s entry %lld outside [0, %d)", f, (long long)out[i], rank);
+        if (used[out[i]]) return vt_vfail(m, op, err, "%s entry %lld is used twice", f, (long long)out[i]);
+        used[out[i]] = true;
+    }
+    return VT_OK;
+}
+
+/* convolution (C1)..(C27) without the quantized ones: dimension numbers each in range and
+ * used once, group counts dividing the features and batch, window attributes, padding
+ * [N, 2], and the result shape of the spec's formula. */
+static vt_status v_convolution(const vt_module *m, const vt_op *op, vt_error *err) {
+    const vt_type *l = op->operands[0]->type, *r = op->operands[1]->type, *res = op->results[0].type;
+    if (l->rank < 2 || r->rank != l->rank || res->rank != l->rank)
+        return vt_vfail(m, op, err, "lhs, rhs and result must have the same rank >= 2 (ranks %d, %d, %d)", l->rank, r->rank, res->rank);
+    int rank = l->rank, ns = rank - 2;
+    int64_t fg = 1, bg = 1;
+    vt_attr_as_i64(vt_op_attr(op, "feature_group_count"), &fg);
+    vt_attr_as_i64(vt_op_attr(op, "batch_group_count"), &bg);
+    if (fg <= 0 || bg <= 0) return vt_vfail(m, op, err, "feature_group_count and batch_group_count must be positive");
+    if (fg > 1 && bg > 1) return vt_vfail(m, op, err, "feature_group_count and batch_group_count cannot both exceed 1");
+    const vt_attr *dn = vt_op_attr(op, "dimension_numbers");
+    if (!dn) return vt_vfail(m, op, err, "missing dimension_numbers");
+    int64_t ib, ifd, kif, kof, ob, of, is[CAP], ks[CAP], os[CAP];
+    bool ui[CAP] = {0}, uk[CAP] = {0}, uo[CAP] = {0};
+    vt_status s;
+    if ((s = dim_field(m, op, dn, "input_batch_dimension", rank, &ib, ui, err)) ||
+        (s = dim_field(m, op, dn, "input_feature_dimension", rank, &ifd, ui, err)) ||
+        (s = dim_list(m, op, dn, "input_spatial_dimensions", rank, is, ui, err)) ||
+        (s = dim_field(m, op, dn, "kernel_input_feature_dimension", rank, &kif, uk, err)) ||
+        (s = dim_field(m, op, dn, "kernel_output_feature_dimension", rank, &kof, uk, err)) ||
+        (s = dim_list(m, op, dn, "kernel_spatial_dimensions", rank, ks, uk, err)) ||
+        (s = dim_field(m, op, dn, "output_batch_dimension", rank, &ob, uo, err)) ||
+        (s = dim_field(m, op, dn, "output_feature_dimension", rank, &of, uo, err)) ||
+        (s = dim_list(m, op, dn, "output_spatial_dimensions", rank, os, uo, err)))
+        return s;
+    int64_t st[CAP], ld[CAP], rd[CAP], rev[CAP], pad[CAP][2];
+    /* JAX exports dynamic_conv with one stride per operand dim in some programs (testdata
+     * conv_general_dilated_1d_stride_2_even_dynamic): its window is not checked here */
+    if (op->code == VT_OP_CONVOLUTION && ((s = opt_list(m, op, "window_strides", ns, 1, 1, st, err)) || (s = opt_list(m, op, "lhs_dilation", ns, 1, 1, ld, err)) ||
+        (s = opt_list(m, op, "rhs_dilation", ns, 1, 1, rd, err)) || (s = opt_list(m, op, "window_reversal", ns, 0, 0, rev, err))))
+        return s;
+    if (op->code == VT_OP_CONVOLUTION && read_padding(op, ns, pad))
+        return vt_vfail(m, op, err, "padding must be an integer tensor of shape [%d, 2]", ns);
+    int64_t inb = l->dims[ib], inf = l->dims[ifd], kin = r->dims[kif], kout = r->dims[kof];
+    if (inb != VT_DYN && inb % bg) return vt_vfail(m, op, err, "input batch size %lld is not divisible by batch_group_count %lld", (long long)inb, (long long)bg);
+    if (inf != VT_DYN && inf % fg)
+        return vt_vfail(m, op, err, "input feature size %lld is not divisible by feature_group_count %lld", (long long)inf, (long long)fg);
+    if (inf != VT_DYN && kin != VT_DYN && inf / fg != kin)
+        return vt_vfail(m, op, err, "kernel input feature size %lld must be the input feature size %lld / feature_group_count %lld",
+                        (long long)kin, (long long)inf, (long long)fg);
+    if (kout != VT_DYN && (kout % bg || kout % fg))
+        return vt_vfail(m, op, err, "kernel output feature size %lld is not divisible by batch_group_count %lld and feature_group_count %lld",
+                        (long long)kout, (long long)bg, (long long)fg);
+    if (!vt_vdim_ok(res->dims[ob], inb == VT_DYN ? VT_DYN : inb / bg))
+        return vt_vfail(m, op, err, "result batch dimension has size %lld, expected %lld", (long long)res->dims[ob],
+                        (long long)(inb == VT_DYN ? VT_DYN : inb / bg));
+    if (!vt_vdim_ok(res->dims[of], kout))
+        return vt_vfail(m, op, err, "result feature dimension has size %lld, expected the kernel output features %lld",
+                        (long long)res->dims[of], (long long)kout);
+    if (op->code != VT_OP_CONVOLUTION) return VT_OK; /* dynamic_conv: padding is an operand */
+    for (int i = 0; i < ns; i++) {
+        int64_t w = r->dims[ks[i]];
+        int64_t want = w == VT_DYN ? VT_DYN : window_out(l->dims[is[i]], w, st[i], ld[i], rd[i], pad[i][0], pad[i][1]);
+        if (want == -2) return vt_vfail(m, op, err, "spatial dimension %d: window attributes out of range", i);
+        if (!vt_vdim_ok(res->dims[os[i]], want))
+            return vt_vfail(m, op, err, "result spatial dimension %d has size %lld, the window formula gives %lld", i,
+                            (long long)res->dims[os[i]], (long long)want);
+    }
+    return VT_OK;
+}
+
+/* reduce_window (C1)..(C16): window attributes of the operand's rank and >= 1, padding
+ * [rank, 2], the result shape of the window formula, a body of 2N scalars. */
 static vt_status v_reduce_window(const vt_module *m, const vt_op *op, vt_error *err) {
     if (op->noperands == 0 || op->noperands % 2 || op->nresults != op->noperands / 2)
         return vt_vfail(m, op, err, "needs N inputs, N init values and N results");
+    size_t n = op->noperands / 2;
     const vt_type *x = op->operands[0]->type;
-    int64_t wd[CAP], ws[CAP], bd[CAP], wdl[CAP];
-    size_t nwd, nws, nbd, nwdl;
-    if (!vt_vlist(op, "window_dimensions", wd, CAP, &nwd) || (int)nwd != x->rank)
-        return vt_vfail(m, op, err, "window_dimensions must have %d entries", x->rank);
+    int rank = x->rank;
+    int64_t wd[CAP], ws[CAP], bd[CAP], wdl[CAP], pad[CAP][2];
+    size_t nwd;
+    if (!vt_vlist(op, "window_dimensions", wd, CAP, &nwd) || (int)nwd != rank)
+        return vt_vfail(m, op, err, "window_dimensions must have %d entries", rank);
     for (size_t i = 0; i < nwd; i++)
         if (wd[i] <= 0) return vt_vfail(m, op, err, "window dimension %zu must be positive", i);
-    if (vt_op_attr(op, "window_strides") && (!vt_vlist(op, "window_strides", ws, CAP, &nws) || (int)nws != x->rank))
-        return vt_vfail(m, op, err, "window_strides must have %d entries", x->rank);
-    if (vt_op_attr(op, "base_dilations") && (!vt_vlist(op, "base_dilations", bd, CAP, &nbd) || (int)nbd != x->rank))
-        return vt_vfail(m, op, err, "base_dilations must have %d entries", x->rank);
-    if (vt_op_attr(op, "window_dilations") && (!vt_vlist(op, "window_dilations", wdl, CAP, &nwdl) || (int)nwdl != x->rank))
-        return vt_vfail(m, op, err, "window_dilations must have %d entries", x->rank);
-    for (size_t i = 0; i < op->nresults; i++)
-        if (op->results[i].type->kind == VT_TYPE_TENSOR && op->results[i].type->rank != x->rank)
-            return vt_vfail(m, op, err, "result %zu has rank %d, the input %d", i, op->results[i].type->rank, x->rank);
+    vt_status s;
+    if ((s = opt_list(m, op, "window_strides", rank, 1, 1, ws, err)) || (s = opt_list(m, op, "base_dilations", rank, 1, 1, bd, err)) ||
+        (s = opt_list(m, op, "window_dilations", rank, 1, 1, wdl, err)))
+        return s;
+    if (read_padding(op, rank, pad)) return vt_vfail(m, op, err, "padding must be an integer tensor of shape [%d, 2]", rank);
+    char b1[96], b2[96];
+    for (size_t i = 0; i < n; i++) {
+        const vt_type *xi = op->operands[i]->type, *init = op->operands[n + i]->type, *ri = op->results[i].type;
+        if (!vt_vsame_shape(xi, x)) return vt_vfail(m, op, err, "input %zu and input 0 must have the same shape", i);
+        if (init->rank != 0) return vt_vfail(m, op, err, "init value %zu must be a scalar, not %s", i, vt_vtype(init, b1));
+        if (!xi->quant && !init->quant && xi->dtype != init->dtype)
+            return vt_vfail(m, op, err, "init value %zu %s and input %zu %s must have the same element type", i, vt_vtype(init, b1), i,
+                            vt_vtype(xi, b2));
+        if (ri->rank != rank) return vt_vfail(m, op, err, "result %zu has rank %d, the input %d", i, ri->rank, rank);
+        for (int d = 0; d < rank; d++) {
+            int64_t want = window_out(x->dims[d], wd[d], ws[d], bd[d], wdl[d], pad[d][0], pad[d][1]);
+            if (want == -2) return vt_vfail(m, op, err, "dimension %d: window attributes out of range", d);
+            if (!vt_vdim_ok(ri->dims[d], want))
+                return vt_vfail(m, op, err, "result %zu dimension %d has size %lld, the window formula gives %lld", i, d,
+                                (long long)ri->dims[d], (long long)want);
+        }
+    }
     if (op->nregions != 1 || op->regions[0]->nblocks != 1 || op->regions[0]->blocks[0]->nargs != op->noperands)
         return vt_vfail(m, op, err, "body must take %zu scalar arguments", op->noperands);
+    const vt_block *blk = op->regions[0]->blocks[0];
+    for (size_t i = 0; i < blk->nargs; i++)
+        if (!vt_type_is_tensor(blk->args[i].type) || blk->args[i].type->rank != 0)
+            return vt_vfail(m, op, err, "body argument %zu must be a 0-d tensor", i);
     return VT_OK;
 }
 
@@ -82,18 +235,6 @@ static vt_status v_map(const vt_module *m, const vt_op *op, vt_error *err) {
     if (op->nregions != 1 || op->regions[0]->nblocks != 1 || op->regions[0]->blocks[0]->nargs != op->noperands)
         return vt_vfail(m, op, err, "computation must take %zu scalar arguments", op->noperands);
     if (!vt_vsame_shape(op->results[0].type, x)) return vt_vfail(m, op, err, "result and inputs must have the same shape");
-    return VT_OK;
-}
-
-static vt_status v_convolution(const vt_module *m, const vt_op *op, vt_error *err) {
-    const vt_type *l = op->operands[0]->type, *r = op->operands[1]->type, *res = op->results[0].type;
-    if (l->rank < 2 || r->rank != l->rank || res->rank != l->rank)
-        return vt_vfail(m, op, err, "lhs, rhs and result must have the same rank >= 2 (ranks %d, %d, %d)", l->rank, r->rank, res->rank);
-    int64_t fg = 1, bg = 1;
-    vt_attr_as_i64(vt_op_attr(op, "feature_group_count"), &fg);
-    vt_attr_as_i64(vt_op_attr(op, "batch_group_count"), &bg);
-    if (fg <= 0 || bg <= 0) return vt_vfail(m, op, err, "feature_group_count and batch_group_count must be positive");
-    if (fg > 1 && bg > 1) return vt_vfail(m, op, err, "feature_group_count and batch_group_count cannot both exceed 1");
     return VT_OK;
 }
 
@@ -119,7 +260,8 @@ vt_status vt_verify_misc_ops(const vt_module *m, const vt_op *op, vt_error *err)
     case VT_OP_FFT: return v_fft(m, op, err);
     case VT_OP_REDUCE_WINDOW: return v_reduce_window(m, op, err);
     case VT_OP_MAP: return v_map(m, op, err);
-    case VT_OP_CONVOLUTION: return v_convolution(m, op, err);
+    case VT_OP_CONVOLUTION:
+    case VT_OP_DYNAMIC_CONV: return v_convolution(m, op, err);
     case VT_OP_UNIFORM_QUANTIZE:
     case VT_OP_UNIFORM_DEQUANTIZE: return v_quantize(m, op, err);
     default: return VT_OK;

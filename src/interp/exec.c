@@ -216,6 +216,68 @@ static vt_status check_arg(const vt_func *fn, size_t i, const vt_rvalue *a, vt_e
     return VT_OK;
 }
 
+/* Checks the entry's arguments (count, types, canonical sub-byte values); shared with
+ * vt_execute_grid (exec_grid.c). */
+vt_status vt_check_entry_args(const vt_func *fn, const vt_rvalue *args, size_t nargs, vt_error *err);
+vt_status vt_check_entry_args(const vt_func *fn, const vt_rvalue *args, size_t nargs, vt_error *err) {
+    if (nargs != fn->nargs)
+        return vt_error_set(err, VT_EINPUT, "@%s takes %zu arguments, %zu given", fn->name, fn->nargs, nargs);
+    for (size_t i = 0; i < nargs; i++) {
+        vt_status s = check_arg(fn, i, &args[i], err);
+        if (s != VT_OK) return s;
+    }
+    return VT_OK;
+}
+
+/* The set-up and tear-down of one run (limits, fuel, accounting, plan cache), shared with
+ * vt_execute_grid (exec_grid.c). vt_run_end fills stats (may be NULL) and frees the run. */
+vt_status vt_run_begin(vt_run *r, vt_engine *e, const vt_module *m, const vt_limits *limits, vt_error *err);
+vt_status vt_run_begin(vt_run *r, vt_engine *e, const vt_module *m, const vt_limits *limits, vt_error *err) {
+    memset(r, 0, sizeof *r);
+    r->e = e;
+    r->m = m;
+    if (limits) r->lim = *limits;
+    else vt_limits_default(&r->lim);
+    r->kc.threads = e->threads;
+    r->kc.fuel_left = r->lim.fuel ? r->lim.fuel : UINT64_MAX;
+    r->kc.max_tensor_bytes = r->lim.max_tensor_bytes;
+    r->fuel_start = r->kc.fuel_left;
+    r->err = err;
+    r->fuse = !e->no_fusion;
+    r->t0 = vt_rt_now();
+    r->acct = calloc(1, sizeof *r->acct);
+    r->cache = vt_plan_cache_new();
+    if (!r->acct || !r->cache) {
+        free(r->acct);
+        vt_plan_cache_free(r->cache);
+        r->acct = NULL;
+        r->cache = NULL;
+        return vt_error_set(err, VT_ENOMEM, "out of memory");
+    }
+    r->acct->refs = 1;
+    return VT_OK;
+}
+
+void vt_run_end(vt_run *r, vt_run_stats *stats);
+void vt_run_end(vt_run *r, vt_run_stats *stats) {
+    if (stats) {
+        stats->fuel_used = r->fuel_start - r->kc.fuel_left;
+        stats->peak_live_bytes = r->acct->peak;
+        stats->total_bytes = r->acct->total;
+        stats->ops_executed = r->ops;
+        stats->iterations = r->iterations;
+        stats->seconds = vt_rt_now() - r->t0;
+    }
+    vt_plan_cache_free(r->cache);
+    for (size_t i = 0; i < r->nprobes; i++) {
+        free(r->probe_ids[i]);
+        vt_tensor_release(r->probes[i]);
+    }
+    free(r->probe_ids);
+    free(r->probes);
+    if (--r->acct->refs == 0) free(r->acct);
+}
+
 vt_status vt_execute(vt_engine *e, const vt_module *m, const char *entry, const vt_rvalue *args, size_t nargs,
                      const vt_limits *limits, vt_rvalue **results, size_t *nresults, vt_run_stats *stats,
                      vt_error *err) {
@@ -224,51 +286,17 @@ vt_status vt_execute(vt_engine *e, const vt_module *m, const char *entry, const 
     const vt_func *fn;
     vt_status s = vt_module_entry(m, entry, &fn, err);
     if (s != VT_OK) return s;
-    if (nargs != fn->nargs)
-        return vt_error_set(err, VT_EINPUT, "@%s takes %zu arguments, %zu given", fn->name, fn->nargs, nargs);
-    for (size_t i = 0; i < nargs; i++)
-        if ((s = check_arg(fn, i, &args[i], err)) != VT_OK) return s;
-    vt_run r;
-    memset(&r, 0, sizeof r);
-    r.e = e;
-    r.m = m;
-    if (limits) r.lim = *limits;
-    else vt_limits_default(&r.lim);
-    r.kc.threads = e->threads;
-    r.kc.fuel_left = r.lim.fuel ? r.lim.fuel : UINT64_MAX;
-    r.kc.max_tensor_bytes = r.lim.max_tensor_bytes;
-    r.fuel_start = r.kc.fuel_left;
-    r.err = err;
-    r.fuse = !e->no_fusion;
-    r.t0 = vt_rt_now();
-    r.acct = calloc(1, sizeof *r.acct);
-    r.cache = vt_plan_cache_new();
+    if ((s = vt_check_entry_args(fn, args, nargs, err)) != VT_OK) return s;
     vt_rvalue *res = calloc(fn->nresults ? fn->nresults : 1, sizeof *res);
-    if (!r.acct || !r.cache || !res) {
-        free(r.acct);
-        vt_plan_cache_free(r.cache);
+    if (!res) return vt_error_set(err, VT_ENOMEM, "out of memory");
+    vt_run r;
+    if ((s = vt_run_begin(&r, e, m, limits, err)) != VT_OK) {
         free(res);
-        return vt_error_set(err, VT_ENOMEM, "out of memory");
+        return s;
     }
-    r.acct->refs = 1;
     vt_error_clear(err);
     s = vt_exec_call(&r, fn, args, nargs, res, fn->nresults);
-    if (stats) {
-        stats->fuel_used = r.fuel_start - r.kc.fuel_left;
-        stats->peak_live_bytes = r.acct->peak;
-        stats->total_bytes = r.acct->total;
-        stats->ops_executed = r.ops;
-        stats->iterations = r.iterations;
-        stats->seconds = vt_rt_now() - r.t0;
-    }
-    vt_plan_cache_free(r.cache);
-    for (size_t i = 0; i < r.nprobes; i++) {
-        free(r.probe_ids[i]);
-        vt_tensor_release(r.probes[i]);
-    }
-    free(r.probe_ids);
-    free(r.probes);
-    if (--r.acct->refs == 0) free(r.acct);
+    vt_run_end(&r, stats);
     if (s != VT_OK) {
         free(res);
         return s;

@@ -674,83 +674,34 @@ static const vt_func *symbol_func(vt_run *r, const vt_attr *a) {
     return vt_module_find_func(r->m, a->str);
 }
 
-static vt_status exec_run_parallel(vt_run *r, vt_frame *f, const vt_op *op, vt_rvalue *in, uint64_t cons,
-                                   vt_rvalue *out) {
-    (void)f, (void)cons;
-    if (r->coll) return vt_rt_unsupported(r, op, "nested interpreter.run_parallel");
-    vt_attr *pa = vt_op_attr(op, "programs");
-    if (!pa || pa->kind != VT_ATTR_ARRAY || pa->n == 0 || pa->elems[0]->kind != VT_ATTR_ARRAY || pa->elems[0]->n == 0)
-        return vt_error_set(r->err, VT_EINPUT, "run_parallel: programs must be a non-empty list of lists of functions");
-    uint32_t R = (uint32_t)pa->n, P = (uint32_t)pa->elems[0]->n;
-    if (R > 64 || P > 64 || R * P > 256)
-        return vt_error_set(r->err, VT_ELIMIT, "run_parallel: %u x %u processes exceed the limit of 256", R, P);
+/* The process-running core shared by interpreter.run_parallel and vt_execute_grid: process
+ * i = r * P + p runs fns[i] on args[i] into results[i] (each fns[i]->nresults long), with its
+ * own vt_run copied from r; feed is the infeed queue (may be empty). On failure every result is
+ * released and r's error names the first failing process. */
+static vt_status grid_core(vt_run *r, uint32_t R, uint32_t P, const vt_func *const *fns, const vt_rvalue *const *args,
+                           vt_rvalue *const *results, vt_feed_item *feed, size_t nfeed) {
+    if (R == 0 || P == 0 || R > 64 || P > 64 || R * P > 256)
+        return vt_error_set(r->err, R && P ? VT_ELIMIT : VT_EINPUT,
+                            "%u x %u processes: the grid must have 1 to 64 replicas, 1 to 64 partitions, at most 256 processes",
+                            R, P);
     uint32_t N = R * P;
-    struct vt_coll c = {.R = R, .P = P, .N = N, .turn = 0};
+    struct vt_coll c = {.R = R, .P = P, .N = N, .turn = 0, .feed = feed, .nfeed = nfeed};
     vt_proc *procs = calloc(N, sizeof *procs);
     pthread_t *th = calloc(N, sizeof *th);
     c.state = calloc(N, sizeof *c.state);
     c.slot = calloc(N, sizeof *c.slot);
     vt_status s = VT_OK;
     if (!procs || !th || !c.state || !c.slot) s = vt_error_set(r->err, VT_ENOMEM, "out of memory");
-    size_t argpos = 0, respos = 0;
-    for (uint32_t i = 0; s == VT_OK && i < R; i++) {
-        const vt_attr *row = pa->elems[i];
-        if (row->kind != VT_ATTR_ARRAY || row->n != P) {
-            s = vt_error_set(r->err, VT_EINPUT, "run_parallel: programs row %u does not list %u functions", i, P);
-            break;
-        }
-        for (uint32_t j = 0; j < P; j++) {
-            vt_proc *p = &procs[i * P + j];
-            p->fn = symbol_func(r, row->elems[j]);
-            if (!p->fn) {
-                s = vt_error_set(r->err, VT_EINPUT, "run_parallel: programs[%u][%u] is not a function of the module", i, j);
-                break;
-            }
-            if (argpos + p->fn->nargs > op->noperands || respos + p->fn->nresults > op->nresults) {
-                s = vt_error_set(r->err, VT_EINPUT, "run_parallel: @%s needs more operands or results than the op has",
-                                 p->fn->name);
-                break;
-            }
-            p->args = in + argpos;
-            p->res = out + respos;
-            argpos += p->fn->nargs;
-            respos += p->fn->nresults;
-        }
-    }
-    if (s == VT_OK && (argpos != op->noperands || respos != op->nresults))
-        s = vt_error_set(r->err, VT_EINPUT, "run_parallel: programs take %zu operands and give %zu results; the op has %zu and %zu",
-                         argpos, respos, op->noperands, op->nresults);
-    /* the infeed queue: each listed function is run once, here, in order */
-    vt_attr *fa = vt_op_attr(op, "infeed");
-    if (s == VT_OK && fa) {
-        if (fa->kind != VT_ATTR_ARRAY) s = vt_error_set(r->err, VT_EINPUT, "run_parallel: infeed must be a list of functions");
-        else if (!(c.feed = calloc(fa->n ? fa->n : 1, sizeof *c.feed))) s = vt_error_set(r->err, VT_ENOMEM, "out of memory");
-        for (size_t i = 0; s == VT_OK && i < fa->n; i++) {
-            const vt_func *qf = symbol_func(r, fa->elems[i]);
-            if (!qf || qf->nargs) {
-                s = vt_error_set(r->err, VT_EINPUT, "run_parallel: infeed[%zu] is not a function without arguments", i);
-                break;
-            }
-            c.feed[i].vals = calloc(qf->nresults ? qf->nresults : 1, sizeof(vt_rvalue));
-            if (!c.feed[i].vals) {
-                s = vt_error_set(r->err, VT_ENOMEM, "out of memory");
-                break;
-            }
-            c.feed[i].n = qf->nresults;
-            c.nfeed = i + 1;
-            s = vt_exec_call(r, qf, NULL, 0, c.feed[i].vals, qf->nresults);
-        }
-    }
-    bool inited = false;
-    uint32_t started = 0;
     if (s == VT_OK) {
         pthread_mutex_init(&c.mu, NULL);
         pthread_cond_init(&c.cv, NULL);
-        inited = true;
         for (uint32_t i = 0; i < N; i++) {
             vt_proc *p = &procs[i];
             p->c = &c;
             p->id = i;
+            p->fn = fns[i];
+            p->args = args[i];
+            p->res = results[i];
             p->run = *r;
             p->run.replica_id = i / P;
             p->run.partition_id = i % P;
@@ -762,6 +713,7 @@ static vt_status exec_run_parallel(vt_run *r, vt_frame *f, const vt_op *op, vt_r
             p->run.probes = NULL;
             p->run.nprobes = 0;
         }
+        uint32_t started = 0;
         pthread_attr_t at;
         pthread_attr_init(&at);
         pthread_attr_setstacksize(&at, (size_t)64 << 20);
@@ -799,18 +751,15 @@ static vt_status exec_run_parallel(vt_run *r, vt_frame *f, const vt_op *op, vt_r
         if (s == VT_OK) {
             if (used > r->kc.fuel_left) {
                 r->kc.fuel_left = 0;
-                s = vt_error_set(r->err, VT_ELIMIT, "work limit (fuel) exhausted by run_parallel");
+                s = vt_error_set(r->err, VT_ELIMIT, "work limit (fuel) exhausted by the process grid");
             } else r->kc.fuel_left -= used;
         }
         if (s)
-            for (size_t k = 0; k < op->nresults; k++) vt_rvalue_release(&out[k]);
-    }
-    if (inited) {
+            for (uint32_t i = 0; i < N; i++)
+                for (size_t k = 0; k < fns[i]->nresults; k++) vt_rvalue_release(&results[i][k]);
         pthread_mutex_destroy(&c.mu);
         pthread_cond_destroy(&c.cv);
     }
-    for (size_t i = 0; i < c.nfeed; i++) vt_rvalues_release(c.feed[i].vals, c.feed[i].n);
-    free(c.feed);
     free(procs);
     free(th);
     free(c.state);
@@ -818,9 +767,96 @@ static vt_status exec_run_parallel(vt_run *r, vt_frame *f, const vt_op *op, vt_r
     return s;
 }
 
+vt_status vt_run_grid(vt_run *r, uint32_t R, uint32_t P, const vt_func *const *fns, const vt_rvalue *const *args,
+                      vt_rvalue *const *results);
+vt_status vt_run_grid(vt_run *r, uint32_t R, uint32_t P, const vt_func *const *fns, const vt_rvalue *const *args,
+                      vt_rvalue *const *results) {
+    if (r->coll) return vt_error_set(r->err, VT_EUNSUPPORTED, "not supported: a process grid inside a process grid");
+    return grid_core(r, R, P, fns, args, results, NULL, 0);
+}
+
+static vt_status exec_run_parallel(vt_run *r, vt_frame *f, const vt_op *op, vt_rvalue *in, uint64_t cons,
+                                   vt_rvalue *out) {
+    (void)f, (void)cons;
+    if (r->coll) return vt_rt_unsupported(r, op, "nested interpreter.run_parallel");
+    vt_attr *pa = vt_op_attr(op, "programs");
+    if (!pa || pa->kind != VT_ATTR_ARRAY || pa->n == 0 || pa->elems[0]->kind != VT_ATTR_ARRAY || pa->elems[0]->n == 0)
+        return vt_error_set(r->err, VT_EINPUT, "run_parallel: programs must be a non-empty list of lists of functions");
+    if (pa->n > 64 || pa->elems[0]->n > 64 || pa->n * pa->elems[0]->n > 256)
+        return vt_error_set(r->err, VT_ELIMIT, "run_parallel: %zu x %zu processes exceed the limit of 256", pa->n,
+                            pa->elems[0]->n);
+    uint32_t R = (uint32_t)pa->n, P = (uint32_t)pa->elems[0]->n;
+    uint32_t N = R * P;
+    const vt_func **fns = calloc(N, sizeof *fns);
+    const vt_rvalue **args = calloc(N, sizeof *args);
+    vt_rvalue **res = calloc(N, sizeof *res);
+    vt_feed_item *feed = NULL;
+    size_t nfeed = 0;
+    vt_status s = VT_OK;
+    if (!fns || !args || !res) s = vt_error_set(r->err, VT_ENOMEM, "out of memory");
+    size_t argpos = 0, respos = 0;
+    for (uint32_t i = 0; s == VT_OK && i < R; i++) {
+        const vt_attr *row = pa->elems[i];
+        if (row->kind != VT_ATTR_ARRAY || row->n != P) {
+            s = vt_error_set(r->err, VT_EINPUT, "run_parallel: programs row %u does not list %u functions", i, P);
+            break;
+        }
+        for (uint32_t j = 0; j < P; j++) {
+            uint32_t k = i * P + j;
+            fns[k] = symbol_func(r, row->elems[j]);
+            if (!fns[k]) {
+                s = vt_error_set(r->err, VT_EINPUT, "run_parallel: programs[%u][%u] is not a function of the module", i, j);
+                break;
+            }
+            if (argpos + fns[k]->nargs > op->noperands || respos + fns[k]->nresults > op->nresults) {
+                s = vt_error_set(r->err, VT_EINPUT, "run_parallel: @%s needs more operands or results than the op has",
+                                 fns[k]->name);
+                break;
+            }
+            args[k] = in + argpos;
+            res[k] = out + respos;
+            argpos += fns[k]->nargs;
+            respos += fns[k]->nresults;
+        }
+    }
+    if (s == VT_OK && (argpos != op->noperands || respos != op->nresults))
+        s = vt_error_set(r->err, VT_EINPUT, "run_parallel: programs take %zu operands and give %zu results; the op has %zu and %zu",
+                         argpos, respos, op->noperands, op->nresults);
+    /* the infeed queue: each listed function is run once, here, in order */
+    vt_attr *fa = vt_op_attr(op, "infeed");
+    if (s == VT_OK && fa) {
+        if (fa->kind != VT_ATTR_ARRAY) s = vt_error_set(r->err, VT_EINPUT, "run_parallel: infeed must be a list of functions");
+        else if (!(feed = calloc(fa->n ? fa->n : 1, sizeof *feed))) s = vt_error_set(r->err, VT_ENOMEM, "out of memory");
+        for (size_t i = 0; s == VT_OK && i < fa->n; i++) {
+            const vt_func *qf = symbol_func(r, fa->elems[i]);
+            if (!qf || qf->nargs) {
+                s = vt_error_set(r->err, VT_EINPUT, "run_parallel: infeed[%zu] is not a function without arguments", i);
+                break;
+            }
+            feed[i].vals = calloc(qf->nresults ? qf->nresults : 1, sizeof(vt_rvalue));
+            if (!feed[i].vals) {
+                s = vt_error_set(r->err, VT_ENOMEM, "out of memory");
+                break;
+            }
+            feed[i].n = qf->nresults;
+            nfeed = i + 1;
+            s = vt_exec_call(r, qf, NULL, 0, feed[i].vals, qf->nresults);
+        }
+    }
+    if (s == VT_OK) s = grid_core(r, R, P, fns, args, res, feed, nfeed);
+    for (size_t i = 0; i < nfeed; i++) vt_rvalues_release(feed[i].vals, feed[i].n);
+    free(feed);
+    free(fns);
+    free(args);
+    free(res);
+    return s;
+}
+
+vt_exec_fn vt_exec_print_fn(const vt_op *op); /* op_print.c */
 vt_exec_fn vt_exec_collective_fn(const vt_op *op);
 vt_exec_fn vt_exec_collective_fn(const vt_op *op) {
     switch (op->code) {
+    case VT_OP_INTERPRETER_PRINT: return vt_exec_print_fn(op);
     case VT_OP_INTERPRETER_RUN_PARALLEL: return exec_run_parallel;
     case VT_OP_ALL_REDUCE:
     case VT_OP_ALL_GATHER:

@@ -3,6 +3,7 @@
  * as gather, argmax as a variadic reduce, tokens written with scatter (x.at[i].set) and
  * per-position logits and fingerprints stacked with dynamic_update_slice, as JAX's scan does. */
 #include "protocol/model_internal.h"
+#include "veritor/protocol_graph.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -13,7 +14,13 @@ typedef struct dec {
     vt_mg *g;
     int64_t P, N, S; /* prompt, new tokens, positions run (P + N - 1) */
     const vt_type *x_t, *c_t, *i_t;
+    bool sampled;      /* the canonical sampler instead of argmax */
+    vt_func *sampler;
 } dec;
+
+/* Sampler inputs carried after R: temperature [1] f32, top_k [1] i32, top_p [1] f64,
+ * min_p [1] f64, key [1,2] ui32. */
+#define N_SAMPLER 5
 
 /* q [1,d] against the cache rows 0..i: [1,d]. */
 static vt_func *attn_step(dec *D) {
@@ -114,7 +121,7 @@ static vt_func *step_fn(dec *D, const vt_type *const *ctypes, size_t ncarry) {
     }
     for (size_t j = 0; j < ncarry; j++) a[j] = vt_builder_func_arg(b, f, j);
     vt_value **p = a + C_STATE;
-    vt_value *i = a[C_I], *buf = a[C_BUF], *R = a[ncarry - 1];
+    vt_value *i = a[C_I], *buf = a[C_BUF], *R = a[C_STATE + g->nparams];
     vt_value *zero = vt_build_constant_scalar(b, VT_I32, 0);
     /* x = wte[buf[i]] + wpe[i] */
     int64_t one = 1, sl[2] = {1, d};
@@ -142,8 +149,17 @@ static vt_func *step_fn(dec *D, const vt_type *const *ctypes, size_t ncarry) {
     r[C_LOG] = logits ? vt_build_dynamic_update_slice(b, a[C_LOG], logits, rs) : NULL;
     r[C_FP] = fp ? vt_build_dynamic_update_slice(b, a[C_FP], fp, rs) : NULL;
     /* buf.at[i + 1].set(where(i + 1 >= P, argmax, buf[i + 1])): prompt positions keep theirs. */
-    vt_value *next = vt_mg_argmax(g, logits);
     vt_value *i1 = vt_build_binary(b, VT_OP_ADD, i, vt_build_constant_scalar(b, VT_I32, 1));
+    vt_value *next = NULL;
+    if (!D->sampled) {
+        next = vt_mg_argmax(g, logits);
+    } else if (logits && i1) { /* position of the sampled token: i + 1 */
+        vt_value *lf = g->dt == VT_F32 ? logits : vt_build_convert(b, logits, VT_F32);
+        vt_value *pos = vt_build_reshape(b, vt_build_convert(b, i1, VT_U64), vt_mg_ty(g, VT_U64, 1, &one));
+        vt_value *sa[7] = {lf, NULL, NULL, NULL, NULL, NULL, pos};
+        for (int j = 0; j < N_SAMPLER; j++) sa[1 + j] = a[C_STATE + g->nparams + 1 + (size_t)j];
+        next = vt_mg_call(g, D->sampler, sa, 7, 0);
+    }
     vt_value *cur = i1 ? vt_build_dynamic_slice(b, buf, &i1, &one) : NULL;
     vt_value *gen = vt_build_compare(b, "GE", i1, vt_build_constant_scalar(b, VT_I32, (double)D->P), "SIGNED");
     vt_value *genb = gen && cur ? vt_build_broadcast_in_dim(b, gen, vt_builder_retype(b, cur->type, VT_I1), NULL, 0)
@@ -166,7 +182,8 @@ static vt_func *step_fn(dec *D, const vt_type *const *ctypes, size_t ncarry) {
     return f;
 }
 
-vt_status vt_model_emit_decode(const vt_model_config *c, int64_t P, int64_t N, vt_module **out, vt_error *err) {
+static vt_status emit_decode(const vt_model_config *c, int64_t P, int64_t N, bool sampled, vt_module **out,
+                             vt_error *err) {
     *out = NULL;
     if (P < 1 || N < 1 || P + N > (int64_t)c->max_seq)
         return vt_error_set(err, VT_EINPUT, "decode: prompt %lld + new %lld: need both >= 1 and a sum <= max_seq %u",
@@ -179,13 +196,20 @@ vt_status vt_model_emit_decode(const vt_model_config *c, int64_t P, int64_t N, v
     }
     vt_builder *b = g.b;
     uint32_t L = c->layers;
-    dec D = {.g = &g, .P = P, .N = N, .S = P + N - 1};
+    dec D = {.g = &g, .P = P, .N = N, .S = P + N - 1, .sampled = sampled};
+    if (sampled) {
+        vt_sampler_graph_opts so = {.batch = 1, .vocab = c->vocab};
+        if ((s = vt_build_sampler(b, "sampler", &so, &D.sampler, err))) {
+            vt_builder_free(g.b);
+            return s;
+        }
+    }
     int64_t xd[2] = {1, c->d_model}, cd[2] = {D.S, c->d_model}, bd = P + N, lgd[2] = {D.S, c->vocab},
             fd[2] = {D.S, c->fp_k}, rd[2] = {c->d_model, c->fp_k};
     D.x_t = vt_mg_ty(&g, g.dt, 2, xd);
     D.c_t = vt_mg_ty(&g, g.dt, 2, cd);
     D.i_t = vt_builder_scalar_type(b, VT_I32);
-    size_t ncarry = C_STATE + g.nparams + 1;
+    size_t nextra = sampled ? N_SAMPLER : 0, ncarry = C_STATE + g.nparams + 1 + nextra;
     const vt_type **ct = malloc(ncarry * sizeof *ct);
     vt_value **init = malloc(ncarry * sizeof *init);
     if (!ct || !init) {
@@ -200,15 +224,24 @@ vt_status vt_model_emit_decode(const vt_model_config *c, int64_t P, int64_t N, v
     ct[C_LOG] = vt_mg_ty(&g, g.dt, 2, lgd);
     ct[C_FP] = vt_mg_ty(&g, g.dt, 2, fd);
     for (size_t j = 0; j < g.nparams; j++) ct[C_STATE + j] = g.ptypes[j];
-    ct[ncarry - 1] = vt_mg_ty(&g, g.dt, 2, rd);
+    ct[C_STATE + g.nparams] = vt_mg_ty(&g, g.dt, 2, rd);
+    if (sampled) {
+        int64_t one = 1, kd[2] = {1, 2};
+        ct[C_STATE + g.nparams + 1] = vt_mg_ty(&g, VT_F32, 1, &one);
+        ct[C_STATE + g.nparams + 2] = vt_mg_ty(&g, VT_I32, 1, &one);
+        ct[C_STATE + g.nparams + 3] = vt_mg_ty(&g, VT_F64, 1, &one);
+        ct[C_STATE + g.nparams + 4] = vt_mg_ty(&g, VT_F64, 1, &one);
+        ct[C_STATE + g.nparams + 5] = vt_mg_ty(&g, VT_U32, 2, kd);
+    }
     /* @main(params..., prompt [P], R) -> (tokens [N], logits [S,V], fingerprints [S,k]) */
-    const vt_type **margs = malloc((g.nparams + 2) * sizeof *margs);
+    size_t nmargs = g.nparams + 2 + nextra;
+    const vt_type **margs = malloc(nmargs * sizeof *margs);
     if (margs) {
         for (size_t j = 0; j < g.nparams; j++) margs[j] = g.ptypes[j];
         margs[g.nparams] = vt_mg_ty(&g, VT_I32, 1, &P);
-        margs[g.nparams + 1] = ct[ncarry - 1];
+        for (size_t j = 0; j <= nextra; j++) margs[g.nparams + 1 + j] = ct[C_STATE + g.nparams + j];
         const vt_type *res[3] = {vt_mg_ty(&g, VT_I32, 1, &N), ct[C_LOG], ct[C_FP]};
-        vt_func *main = vt_builder_func(b, "main", "public", margs, g.nparams + 2, res, 3);
+        vt_func *main = vt_builder_func(b, "main", "public", margs, nmargs, res, 3);
         vt_func *step = step_fn(&D, ct, ncarry);
         if (main && step) {
             vt_value *prompt = vt_builder_func_arg(b, main, g.nparams);
@@ -220,7 +253,8 @@ vt_status vt_model_emit_decode(const vt_model_config *c, int64_t P, int64_t N, v
             init[C_LOG] = vt_mg_full(&g, ct[C_LOG], 0);
             init[C_FP] = vt_mg_full(&g, ct[C_FP], 0);
             for (size_t j = 0; j < g.nparams; j++) init[C_STATE + j] = vt_builder_func_arg(b, main, j);
-            init[ncarry - 1] = vt_builder_func_arg(b, main, g.nparams + 1);
+            for (size_t j = 0; j <= nextra; j++)
+                init[C_STATE + g.nparams + j] = vt_builder_func_arg(b, main, g.nparams + 1 + j);
             bool ok = true;
             for (size_t j = 0; j < ncarry; j++) ok = ok && init[j];
             vt_op *w = ok ? vt_build_while_begin(b, init, ncarry) : NULL;
@@ -251,4 +285,13 @@ vt_status vt_model_emit_decode(const vt_model_config *c, int64_t P, int64_t N, v
     s = vt_mg_finish(&g, out, err);
     if (s) vt_error_prefix(err, "decode graph");
     return s;
+}
+
+vt_status vt_model_emit_decode(const vt_model_config *c, int64_t P, int64_t N, vt_module **out, vt_error *err) {
+    return emit_decode(c, P, N, false, out, err);
+}
+
+vt_status vt_model_emit_decode_sampled(const vt_model_config *c, int64_t P, int64_t N, vt_module **out,
+                                       vt_error *err) {
+    return emit_decode(c, P, N, true, out, err);
 }

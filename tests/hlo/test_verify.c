@@ -280,6 +280,89 @@ TEST(misc) {
         "result must have a quantized element type");
 }
 
+/* convolution: a function with one conv of the given attributes and types */
+#define CONV(attrs, lt, rt, ot)                                                                     \
+    "func.func @f(%a: " lt ", %k: " rt ") -> " ot " {\n"                                           \
+    "  %0 = \"stablehlo.convolution\"(%a, %k) {" attrs "} : (" lt ", " rt ") -> " ot "\n  return %0 : " ot "\n}"
+#define CDN "dimension_numbers = #stablehlo.conv<[b, 0, 1, f]x[0, 1, i, o]->[b, 0, 1, f]>"
+
+TEST(convolution) {
+    OK(CONV(CDN ", feature_group_count = 1 : i64, batch_group_count = 1 : i64, lhs_dilation = array<i64: 2, 2>, "
+            "padding = dense<[[1, 1], [0, 2]]> : tensor<2x2xi64>, rhs_dilation = array<i64: 1, 1>, window_strides = array<i64: 4, 4>",
+            "tensor<1x4x4x1xf32>", "tensor<3x3x1x1xf32>", "tensor<1x2x2x1xf32>"));
+    OK(CONV(CDN ", feature_group_count = 2 : i64", "tensor<1x5x5x4xf32>", "tensor<3x3x2x6xf32>", "tensor<1x3x3x6xf32>"));
+    OK(CONV(CDN ", batch_group_count = 2 : i64", "tensor<4x5x5x2xf32>", "tensor<3x3x2x6xf32>", "tensor<2x3x3x6xf32>"));
+    OK(CONV(CDN ", rhs_dilation = array<i64: 2, 2>", "tensor<1x?x5x1xf32>", "tensor<3x3x1x1xf32>", "tensor<1x?x1x1xf32>"));
+    BAD(CONV(CDN, "tensor<1x5x5x1xf32>", "tensor<3x3x1x1xf32>", "tensor<1x4x3x1xf32>"),
+        "v.mlir:2:3: stablehlo.convolution: result spatial dimension 0 has size 4, the window formula gives 3");
+    BAD(CONV(CDN ", window_strides = array<i64: 2, 2>", "tensor<1x5x5x1xf32>", "tensor<3x3x1x1xf32>", "tensor<1x3x3x1xf32>"),
+        "result spatial dimension 0 has size 3, the window formula gives 2");
+    BAD(CONV(CDN ", window_strides = array<i64: 0, 1>", "tensor<1x5x5x1xf32>", "tensor<3x3x1x1xf32>", "tensor<1x3x3x1xf32>"),
+        "window_strides[0] = 0 must be >= 1");
+    BAD(CONV(CDN ", lhs_dilation = array<i64: 1>", "tensor<1x5x5x1xf32>", "tensor<3x3x1x1xf32>", "tensor<1x3x3x1xf32>"),
+        "lhs_dilation must have 2 entries");
+    BAD(CONV(CDN ", padding = dense<1> : tensor<3x2xi64>", "tensor<1x5x5x1xf32>", "tensor<3x3x1x1xf32>", "tensor<1x3x3x1xf32>"),
+        "padding must be an integer tensor of shape [2, 2]");
+    BAD(CONV(CDN, "tensor<1x5x5x2xf32>", "tensor<3x3x1x1xf32>", "tensor<1x3x3x1xf32>"),
+        "kernel input feature size 1 must be the input feature size 2 / feature_group_count 1");
+    BAD(CONV(CDN ", feature_group_count = 3 : i64", "tensor<1x5x5x4xf32>", "tensor<3x3x2x6xf32>", "tensor<1x3x3x6xf32>"),
+        "input feature size 4 is not divisible by feature_group_count 3");
+    BAD(CONV(CDN ", batch_group_count = 4 : i64", "tensor<4x5x5x2xf32>", "tensor<3x3x2x6xf32>", "tensor<1x3x3x6xf32>"),
+        "kernel output feature size 6 is not divisible by batch_group_count 4");
+    BAD(CONV(CDN ", batch_group_count = 2 : i64", "tensor<4x5x5x2xf32>", "tensor<3x3x2x6xf32>", "tensor<4x3x3x6xf32>"),
+        "result batch dimension has size 4, expected 2");
+    BAD(CONV(CDN, "tensor<1x5x5x1xf32>", "tensor<3x3x1x7xf32>", "tensor<1x3x3x1xf32>"),
+        "result feature dimension has size 1, expected the kernel output features 7");
+    BAD(CONV(CDN ", feature_group_count = 0 : i64", "tensor<1x5x5x1xf32>", "tensor<3x3x1x1xf32>", "tensor<1x3x3x1xf32>"),
+        "feature_group_count and batch_group_count must be positive");
+    BAD(CONV("dimension_numbers = #stablehlo.conv<input_batch_dimension = 0, input_feature_dimension = 0, input_spatial_dimensions = [1, 2], "
+             "kernel_input_feature_dimension = 2, kernel_output_feature_dimension = 3, kernel_spatial_dimensions = [0, 1], "
+             "output_batch_dimension = 0, output_feature_dimension = 3, output_spatial_dimensions = [1, 2]>",
+             "tensor<1x5x5x1xf32>", "tensor<3x3x1x1xf32>", "tensor<1x3x3x1xf32>"),
+        "input_feature_dimension 0 is used twice");
+    BAD(CONV("dimension_numbers = #stablehlo.conv<input_batch_dimension = 0, input_feature_dimension = 3, input_spatial_dimensions = [1, 2], "
+             "kernel_input_feature_dimension = 2, kernel_output_feature_dimension = 7, kernel_spatial_dimensions = [0, 1], "
+             "output_batch_dimension = 0, output_feature_dimension = 3, output_spatial_dimensions = [1, 2]>",
+             "tensor<1x5x5x1xf32>", "tensor<3x3x1x1xf32>", "tensor<1x3x3x1xf32>"),
+        "kernel_output_feature_dimension 7 outside [0, 4)");
+    BAD(CONV("dimension_numbers = #stablehlo.conv<input_batch_dimension = 0, input_feature_dimension = 3, input_spatial_dimensions = [1], "
+             "kernel_input_feature_dimension = 2, kernel_output_feature_dimension = 3, kernel_spatial_dimensions = [0, 1], "
+             "output_batch_dimension = 0, output_feature_dimension = 3, output_spatial_dimensions = [1, 2]>",
+             "tensor<1x5x5x1xf32>", "tensor<3x3x1x1xf32>", "tensor<1x3x3x1xf32>"),
+        "input_spatial_dimensions must have 2 entries");
+    BAD(CONV(CDN ", padding = dense<[[0, 0], [0, 4611686018427387904]]> : tensor<2x2xi64>", "tensor<1x5x5x1xf32>", "tensor<3x3x1x1xf32>",
+             "tensor<1x3x3x1xf32>"),
+        "spatial dimension 1: window attributes out of range");
+    BAD(CONV("feature_group_count = 1 : i64", "tensor<1x5x5x1xf32>", "tensor<3x3x1x1xf32>", "tensor<1x3x3x1xf32>"),
+        "missing dimension_numbers");
+}
+
+#define RW(attrs, it, ot)                                                                           \
+    "func.func @f(%a: " it ", %z: tensor<f32>) -> " ot " {\n"                                      \
+    "  %0 = \"stablehlo.reduce_window\"(%a, %z) ({\n  ^bb0(%x: tensor<f32>, %y: tensor<f32>):\n"  \
+    "    %s = stablehlo.add %x, %y : tensor<f32>\n    stablehlo.return %s : tensor<f32>\n"         \
+    "  }) {" attrs "} : (" it ", tensor<f32>) -> " ot "\n  return %0 : " ot "\n}"
+
+TEST(reduce_window) {
+    OK(RW("window_dimensions = array<i64: 2, 2>", "tensor<4x4xf32>", "tensor<3x3xf32>"));
+    OK(RW("window_dimensions = array<i64: 2, 1>, window_strides = array<i64: 2, 1>, padding = dense<[[1, 1], [0, 0]]> : tensor<2x2xi64>, "
+          "base_dilations = array<i64: 2, 1>, window_dilations = array<i64: 1, 1>",
+          "tensor<4x4xf32>", "tensor<4x4xf32>"));
+    OK(RW("window_dimensions = array<i64: 3, 1>", "tensor<?x4xf32>", "tensor<?x4xf32>"));
+    BAD(RW("window_dimensions = array<i64: 2, 2>", "tensor<4x4xf32>", "tensor<4x3xf32>"),
+        "v.mlir:2:3: stablehlo.reduce_window: result 0 dimension 0 has size 4, the window formula gives 3");
+    BAD(RW("window_dimensions = array<i64: 2, 2>, window_strides = array<i64: 1, -1>", "tensor<4x4xf32>", "tensor<3x3xf32>"),
+        "window_strides[1] = -1 must be >= 1");
+    BAD(RW("window_dimensions = array<i64: 2, 2>, base_dilations = array<i64: 1>", "tensor<4x4xf32>", "tensor<3x3xf32>"),
+        "base_dilations must have 2 entries");
+    BAD(RW("window_dimensions = array<i64: 2, 2>, padding = dense<0> : tensor<2x3xi64>", "tensor<4x4xf32>", "tensor<3x3xf32>"),
+        "padding must be an integer tensor of shape [2, 2]");
+    BAD(RW("window_dimensions = array<i64: 2, 0>", "tensor<4x4xf32>", "tensor<3x3xf32>"), "window dimension 1 must be positive");
+    BAD(RW("window_dimensions = array<i64: 2, 2>", "tensor<4x4xf32>", "tensor<3xf32>"), "result 0 has rank 1, the input 2");
+    BAD(RW("window_dimensions = array<i64: 2, 2>", "tensor<4x4xi32>", "tensor<3x3xi32>"),
+        "init value 0 tensor<f32> and input 0 tensor<4x4xi32> must have the same element type");
+}
+
 int main(void) {
     RUN(misc);
     RUN(elementwise);
@@ -288,5 +371,7 @@ int main(void) {
     RUN(regions);
     RUN(gather_scatter);
     RUN(structure);
+    RUN(convolution);
+    RUN(reduce_window);
     return vt_test_finish();
 }

@@ -146,6 +146,77 @@ TEST(tiny_f32) { check_decode_vs_tf("tiny", VT_F32, 5, 12, 1e-4); }
 TEST(tiny_f64) { check_decode_vs_tf("tiny", VT_F64, 3, 6, 1e-12); }
 TEST(small_f32) { check_decode_vs_tf("small", VT_F32, 3, 3, 1e-4); }
 
+/* Sampled decode: each token is the C sampler's on decode's own logits row at its position;
+ * at T = 0 the tokens equal argmax decode's. */
+static vt_tensor *vec(vt_dtype dt, int64_t n, double v) {
+    vt_tensor *t = vt_tensor_create(dt, 1, &n, 0, NULL);
+    for (int64_t i = 0; i < n; i++) vt_store_f64(dt, (char *)t->data + i * (int64_t)vt_dtype_size(dt), v);
+    return t;
+}
+
+static vt_status run_sampled(vt_engine *e, model *m, vt_module *mod, vt_tensor *prompt, float T, double top_p,
+                             vt_key key, vt_rvalue **res, size_t *nres, vt_error *err) {
+    int64_t kd[2] = {1, 2};
+    vt_tensor *kt = vt_tensor_create(VT_U32, 2, kd, 0, err);
+    ((uint32_t *)kt->data)[0] = key.k[0];
+    ((uint32_t *)kt->data)[1] = key.k[1];
+    vt_tensor *x[7] = {prompt, m->R, vec(VT_F32, 1, T), vec(VT_I32, 1, 0), vec(VT_F64, 1, top_p), vec(VT_F64, 1, 0), kt};
+    vt_status s = run(e, m, mod, x, 7, res, nres, err);
+    for (int i = 2; i < 7; i++) vt_tensor_release(x[i]);
+    return s;
+}
+
+TEST(sampled_decode) {
+    model m;
+    vt_error err;
+    CHECK(model_load(&m, "tiny", VT_F32));
+    vt_engine *e = vt_engine_create(NULL, &err);
+    const int64_t P = 3, N = 10;
+    vt_module *sd = NULL, *ad = NULL;
+    CHECK_EQ_INT(vt_model_emit_decode_sampled(&m.c, P, N, &sd, &err), VT_OK);
+    CHECK_EQ_INT(vt_model_emit_decode(&m.c, P, N, &ad, &err), VT_OK);
+    vt_tensor *prompt = vec(VT_I32, P, 17);
+    vt_key key = vt_key_from_seed(42);
+    vt_rvalue *r = NULL, *r0 = NULL, *ra = NULL;
+    size_t nr = 0, nr0 = 0, nra = 0;
+    vt_status s = sd ? run_sampled(e, &m, sd, prompt, 0.8f, 0.9, key, &r, &nr, &err) : VT_EINTERNAL;
+    CHECK_MSG(s == VT_OK, "sampled decode: %s", err.msg);
+    if (!s) {
+        vt_sampler_config sc;
+        vt_sampler_config_default(&sc);
+        sc.temperature = 0.8f;
+        sc.top_p = 0.9;
+        vt_sampler_ws ws;
+        vt_sampler_ws_init(&ws);
+        const int32_t *tok = r[0].tensor->data;
+        const float *lg = r[1].tensor->data;
+        int distinct = 0;
+        for (int64_t j = 0; j < N; j++) {
+            int32_t want = -2;
+            CHECK_EQ_INT(vt_sampler_sample(lg + (P - 1 + j) * m.c.vocab, m.c.vocab, &sc, key, (uint64_t)(P + j), &ws,
+                                           &want, &err), VT_OK);
+            CHECK_EQ_INT(tok[j], want);
+            distinct += j > 0 && tok[j] != tok[j - 1];
+        }
+        CHECK(distinct > 0);
+        vt_sampler_ws_free(&ws);
+    }
+    s = sd ? run_sampled(e, &m, sd, prompt, 0.0f, 1.0, key, &r0, &nr0, &err) : VT_EINTERNAL;
+    CHECK_MSG(s == VT_OK, "sampled decode T=0: %s", err.msg);
+    vt_tensor *ax[2] = {prompt, m.R};
+    vt_status s2 = ad ? run(e, &m, ad, ax, 2, &ra, &nra, &err) : VT_EINTERNAL;
+    CHECK(s2 == VT_OK);
+    if (!s && !s2) CHECK(memcmp(r0[0].tensor->data, ra[0].tensor->data, r0[0].tensor->nbytes) == 0);
+    vt_rvalues_release(r, nr);
+    vt_rvalues_release(r0, nr0);
+    vt_rvalues_release(ra, nra);
+    vt_tensor_release(prompt);
+    vt_module_free(sd);
+    vt_module_free(ad);
+    vt_engine_destroy(e);
+    model_free(&m);
+}
+
 TEST(weights_deterministic) {
     vt_model_config c;
     vt_error err;
@@ -286,6 +357,7 @@ int main(void) {
     RUN(bad_configs);
     RUN(config_json);
     RUN(bad_weights);
+    RUN(sampled_decode);
     RUN(tiny_f32);
     RUN(tiny_f64);
     RUN(small_f32);

@@ -149,8 +149,16 @@ def bad_input_cases(tmp, d):
     check("outside the vocabulary" in run("model", "decode", d, "--prompt", "1,9999", expect=2).stderr, "oov token")
     check("sum <= max_seq" in run("model", "decode", d, "--prompt", "1", "--max-new", "500", expect=2).stderr,
           "too long")
-    check("not supported" in run("model", "decode", d, "--prompt", "1", "--temperature", "0.8", expect=2).stderr,
-          "sampling")
+    check("needs --key" in run("model", "decode", d, "--prompt", "1", "--temperature", "0.8", expect=2).stderr,
+          "sampling without key")
+    check("bad value" in run("model", "decode", d, "--prompt", "1", "--top-p", "1.5", expect=2).stderr, "bad top-p")
+    a = run("model", "decode", d, "--prompt", "1,2", "--max-new", "12", "--temperature", "0.8", "--top-p", "0.9",
+            "--key", "7").stdout
+    b = run("model", "decode", d, "--prompt", "1,2", "--max-new", "12", "--temperature", "0.8", "--top-p", "0.9",
+            "--key", "8").stdout
+    check(len(a.split(",")) == 12 and a != b, f"sampled decode with keys 7/8: {a!r} {b!r}")
+    check(a == run("model", "decode", d, "--prompt", "1,2", "--max-new", "12", "--temperature", "0.8", "--top-p",
+                   "0.9", "--key", "7").stdout, "sampled decode is deterministic")
     # Hostile folders: missing, corrupt config, truncated weights.
     check("config.json" in run("model", "decode", os.path.join(tmp, "nope"), "--prompt", "1", expect=2).stderr,
           "missing dir")
