@@ -10,4 +10,5 @@
 #include "veritor/protocol.h"
 #include "veritor/protocol_graph.h"
 #include "veritor/verify.h"
+#include "veritor/workload.h"
 #endif

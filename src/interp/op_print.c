@@ -71,6 +71,7 @@ static void put_tensor(vt_buf *b, const vt_tensor *t, size_t *budget) {
     vt_buf_printf(b, "%s {", ty);
     size_t i = 0;
     if (t->rank == 0) {
+        if (*budget) (*budget)--;
         put_elem(b, t, 0);
         vt_buf_puts(b, "}");
         return;
