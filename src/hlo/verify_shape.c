@@ -249,6 +249,27 @@ static vt_status v_gather(const vt_module *m, const vt_op *op, vt_error *err) {
     if ((int)(noff + ncol + nob) != x->rank)
         return vt_vfail(m, op, err, "offset_dims (%zu) + collapsed_slice_dims (%zu) + operand_batching_dims (%zu) must equal the operand rank %d",
                         noff, ncol, nob, x->rank);
+    /* result shape: offset_dims take the slice sizes of the kept operand dims, the other
+     * result dims the indices' batch dims, each in order */
+    int64_t off_sz[CAP], bat_sz[CAP];
+    int no = 0, nb = 0;
+    for (int d = 0; d < x->rank; d++) {
+        bool gone = false;
+        for (size_t i = 0; i < ncol; i++) gone |= col[i] == d;
+        for (size_t i = 0; i < nob; i++) gone |= ob[i] == d;
+        if (gone && ss[d] > 1) return vt_vfail(m, op, err, "slice size %lld of batching dimension %d must be 0 or 1", (long long)ss[d], d);
+        if (!gone && no < CAP) off_sz[no++] = ss[d];
+    }
+    for (int d = 0; d < idx->rank; d++)
+        if (d != ivd) bat_sz[nb++] = idx->dims[d];
+    for (int d = 0, io = 0, ib2 = 0; d < r->rank; d++) {
+        bool is_off = false;
+        for (size_t i = 0; i < noff; i++) is_off |= off[i] == d;
+        int64_t want = is_off ? (io < no ? off_sz[io++] : VT_DYN) : (ib2 < nb ? bat_sz[ib2++] : VT_DYN);
+        if (!vt_vdim_ok(r->dims[d], want))
+            return vt_vfail(m, op, err, "result dimension %d has size %lld, expected %lld (%s)", d, (long long)r->dims[d], (long long)want,
+                            is_off ? "slice size" : "indices batch dimension");
+    }
     return same_elem_result(m, op, x, err);
 }
 
@@ -288,6 +309,37 @@ static vt_status v_scatter(const vt_module *m, const vt_op *op, vt_error *err) {
     if ((int)(nuwd + niwd + nib) != x->rank)
         return vt_vfail(m, op, err, "update_window_dims (%zu) + inserted_window_dims (%zu) + input_batching_dims (%zu) must equal the input rank %d",
                         nuwd, niwd, nib, x->rank);
+    /* update shapes: scatter dims = the indices' batch dims in order; window dims no larger
+     * than the operand dims that are neither inserted nor batching, in order */
+    int64_t win_sz[CAP], bat_sz[CAP];
+    int nw = 0, nb = 0;
+    for (int d = 0; d < x->rank; d++) {
+        bool gone = false;
+        for (size_t i = 0; i < niwd; i++) gone |= iwd[i] == d;
+        for (size_t i = 0; i < nib; i++) gone |= ib[i] == d;
+        if (!gone) win_sz[nw++] = x->dims[d];
+    }
+    for (int d = 0; d < idx->rank; d++)
+        if (d != ivd) bat_sz[nb++] = idx->dims[d];
+    for (size_t i = 0; i < n; i++) {
+        const vt_type *ui = op->operands[n + 1 + i]->type;
+        for (int d = 0, iw = 0, is = 0; d < ui->rank; d++) {
+            bool is_win = false;
+            for (size_t k = 0; k < nuwd; k++) is_win |= uwd[k] == d;
+            int64_t u = ui->dims[d];
+            if (is_win) {
+                int64_t lim = iw < nw ? win_sz[iw++] : VT_DYN;
+                if (u != VT_DYN && lim != VT_DYN && u > lim)
+                    return vt_vfail(m, op, err, "update %zu window dimension %d has size %lld, larger than the operand's %lld", i, d,
+                                    (long long)u, (long long)lim);
+            } else {
+                int64_t want = is < nb ? bat_sz[is++] : VT_DYN;
+                if (!vt_vdim_ok(u, want))
+                    return vt_vfail(m, op, err, "update %zu dimension %d has size %lld, the indices' batch dimension %lld", i, d, (long long)u,
+                                    (long long)want);
+            }
+        }
+    }
     if (op->nregions != 1 || op->regions[0]->nblocks != 1) return vt_vfail(m, op, err, "needs one update computation region");
     const vt_block *blk = op->regions[0]->blocks[0];
     if (blk->nargs != 2 * n) return vt_vfail(m, op, err, "update computation takes %zu arguments, expected %zu", blk->nargs, 2 * n);

@@ -357,10 +357,187 @@ TEST(reduce_window) {
         "base_dilations must have 2 entries");
     BAD(RW("window_dimensions = array<i64: 2, 2>, padding = dense<0> : tensor<2x3xi64>", "tensor<4x4xf32>", "tensor<3x3xf32>"),
         "padding must be an integer tensor of shape [2, 2]");
+    OK(RW("window_dimensions = array<i64: 2, 2>, padding = dense<[[-2, -1], [0, 0]]> : tensor<2x2xi64>", "tensor<4x4xf32>", "tensor<0x3xf32>"));
+    BAD(RW("window_dimensions = array<i64: 1125899906842624, 1>", "tensor<4x4xf32>", "tensor<0x4xf32>"),
+        "dimension 0: window attributes out of range");
+    BAD(RW("window_dimensions = array<i64: 1, 1>, base_dilations = array<i64: 9223372036854775807, 1>", "tensor<4x4xf32>", "tensor<4x4xf32>"),
+        "dimension 0: window attributes out of range");
     BAD(RW("window_dimensions = array<i64: 2, 0>", "tensor<4x4xf32>", "tensor<3x3xf32>"), "window dimension 1 must be positive");
     BAD(RW("window_dimensions = array<i64: 2, 2>", "tensor<4x4xf32>", "tensor<3xf32>"), "result 0 has rank 1, the input 2");
     BAD(RW("window_dimensions = array<i64: 2, 2>", "tensor<4x4xi32>", "tensor<3x3xi32>"),
         "init value 0 tensor<f32> and input 0 tensor<4x4xi32> must have the same element type");
+}
+
+#define GATHER(ss, at, it, rt)                                                                                  \
+    "func.func @f(%a: " at ", %i: " it ") -> " rt " {\n"                                                          \
+    "  %0 = \"stablehlo.gather\"(%a, %i) {dimension_numbers = #stablehlo.gather<offset_dims = [1], collapsed_slice_dims = [0], " \
+    "start_index_map = [0], index_vector_dim = 1>, slice_sizes = array<i64: " ss ">} : (" at ", " it ") -> " rt "\n"  \
+    "  return %0 : " rt "\n}"
+#define SCATTER(ut)                                                                                             \
+    "func.func @f(%a: tensor<3x4xf32>, %i: tensor<2x1xi32>, %u: " ut ") -> tensor<3x4xf32> {\n"                  \
+    "  %0 = \"stablehlo.scatter\"(%a, %i, %u) ({\n  ^bb0(%x: tensor<f32>, %y: tensor<f32>):\n"                    \
+    "    %s = stablehlo.add %x, %y : tensor<f32>\n    stablehlo.return %s : tensor<f32>\n"                        \
+    "  }) {scatter_dimension_numbers = #stablehlo.scatter<update_window_dims = [1], inserted_window_dims = [0], "  \
+    "scatter_dims_to_operand_dims = [0], index_vector_dim = 1>} : (tensor<3x4xf32>, tensor<2x1xi32>, " ut ") -> tensor<3x4xf32>\n" \
+    "  return %0 : tensor<3x4xf32>\n}"
+
+TEST(gather_scatter_shapes) {
+    OK(GATHER("1, 3", "tensor<3x4xf32>", "tensor<5x1xi32>", "tensor<5x3xf32>"));
+    OK(GATHER("1, 3", "tensor<3x4xf32>", "tensor<?x1xi32>", "tensor<?x3xf32>"));
+    BAD(GATHER("1, 3", "tensor<3x4xf32>", "tensor<5x1xi32>", "tensor<5x4xf32>"),
+        "v.mlir:2:3: stablehlo.gather: result dimension 1 has size 4, expected 3 (slice size)");
+    BAD(GATHER("1, 3", "tensor<3x4xf32>", "tensor<5x1xi32>", "tensor<6x3xf32>"),
+        "result dimension 0 has size 6, expected 5 (indices batch dimension)");
+    OK(SCATTER("tensor<2x3xf32>"));
+    BAD(SCATTER("tensor<3x4xf32>"), "stablehlo.scatter: update 0 dimension 0 has size 3, the indices' batch dimension 2");
+    BAD(SCATTER("tensor<2x5xf32>"), "update 0 window dimension 1 has size 5, larger than the operand's 4");
+}
+
+#define SAS(sel_ret, src, attrs)                                                                                \
+    "func.func @f(%a: tensor<4x4xf32>, %s: " src ", %z: tensor<f32>) -> tensor<4x4xf32> {\n"                      \
+    "  %0 = \"stablehlo.select_and_scatter\"(%a, %s, %z) ({\n  ^bb0(%x: tensor<f32>, %y: tensor<f32>):\n"         \
+    "    %c = stablehlo.compare GE, %x, %y : (tensor<f32>, tensor<f32>) -> " sel_ret "\n"                         \
+    "    stablehlo.return %c : " sel_ret "\n  }, {\n  ^bb0(%x: tensor<f32>, %y: tensor<f32>):\n"                   \
+    "    %t = stablehlo.add %x, %y : tensor<f32>\n    stablehlo.return %t : tensor<f32>\n"                        \
+    "  }) {" attrs "} : (tensor<4x4xf32>, " src ", tensor<f32>) -> tensor<4x4xf32>\n  return %0 : tensor<4x4xf32>\n}"
+
+TEST(select_and_scatter) {
+    OK(SAS("tensor<i1>", "tensor<2x2xf32>", "window_dimensions = array<i64: 2, 2>, window_strides = array<i64: 2, 2>"));
+    OK(SAS("tensor<i1>", "tensor<3x4xf32>",
+           "window_dimensions = array<i64: 2, 1>, padding = dense<[[0, 0], [0, 0]]> : tensor<2x2xi64>"));
+    BAD(SAS("tensor<i1>", "tensor<3x3xf32>", "window_dimensions = array<i64: 2, 2>, window_strides = array<i64: 2, 2>"),
+        "v.mlir:2:3: stablehlo.select_and_scatter: source dimension 0 has size 3, the operand has 2 windows");
+    BAD(SAS("tensor<i1>", "tensor<2x2xf32>", "window_dimensions = array<i64: 2, 2>, window_strides = array<i64: 2>"),
+        "window_strides must have 2 entries");
+    BAD(SAS("tensor<i1>", "tensor<2x2xf32>", "window_dimensions = array<i64: 2, 2>, padding = dense<0> : tensor<2xi64>"),
+        "padding must be an integer tensor of shape [2, 2]");
+    BAD(SAS("tensor<i1>", "tensor<2x2xi32>", "window_dimensions = array<i64: 2, 2>, window_strides = array<i64: 2, 2>"),
+        "source tensor<2x2xi32> and operand tensor<4x4xf32> must have the same element type");
+}
+
+TEST(select_and_scatter_select_type) {
+    /* the select body's compare gives i1; a select returning f32 breaks (C9) */
+    BAD("func.func @f(%a: tensor<4x4xf32>, %s: tensor<2x2xf32>, %z: tensor<f32>) -> tensor<4x4xf32> {\n"
+        "  %0 = \"stablehlo.select_and_scatter\"(%a, %s, %z) ({\n  ^bb0(%x: tensor<f32>, %y: tensor<f32>):\n"
+        "    stablehlo.return %x : tensor<f32>\n  }, {\n  ^bb0(%x: tensor<f32>, %y: tensor<f32>):\n"
+        "    %t = stablehlo.add %x, %y : tensor<f32>\n    stablehlo.return %t : tensor<f32>\n"
+        "  }) {window_dimensions = array<i64: 2, 2>, window_strides = array<i64: 2, 2>} : (tensor<4x4xf32>, tensor<2x2xf32>, tensor<f32>) -> "
+        "tensor<4x4xf32>\n  return %0 : tensor<4x4xf32>\n}",
+        "select must return tensor<i1>, not tensor<f32>");
+    BAD("func.func @f(%a: tensor<4x4xf32>, %s: tensor<2x2xf32>, %z: tensor<f32>) -> tensor<4x4xf32> {\n"
+        "  %0 = \"stablehlo.select_and_scatter\"(%a, %s, %z) ({\n  ^bb0(%x: tensor<f32>, %y: tensor<f32>):\n"
+        "    %c = stablehlo.compare GE, %x, %y : (tensor<f32>, tensor<f32>) -> tensor<i1>\n    stablehlo.return %c : tensor<i1>\n"
+        "  }, {\n  ^bb0(%x: tensor<f32>, %y: tensor<f32>):\n"
+        "    %c = stablehlo.compare GE, %x, %y : (tensor<f32>, tensor<f32>) -> tensor<i1>\n    stablehlo.return %c : tensor<i1>\n"
+        "  }) {window_dimensions = array<i64: 2, 2>, window_strides = array<i64: 2, 2>} : (tensor<4x4xf32>, tensor<2x2xf32>, tensor<f32>) -> "
+        "tensor<4x4xf32>\n  return %0 : tensor<4x4xf32>\n}",
+        "scatter must return a scalar of the operand's element type, not tensor<i1>");
+}
+
+#define RNG(alg, st, ot)                                                                                        \
+    "func.func @f(%s: " st ") -> " ot " {\n"                                                                      \
+    "  %0:2 = \"stablehlo.rng_bit_generator\"(%s) {rng_algorithm = #stablehlo<rng_algorithm " alg ">} : (" st ") -> (" st ", " ot ")\n" \
+    "  return %0#1 : " ot "\n}"
+
+TEST(rng_bit_generator) {
+    OK(RNG("THREE_FRY", "tensor<2xui64>", "tensor<4x4xui32>"));
+    OK(RNG("PHILOX", "tensor<3xui64>", "tensor<8xf32>"));
+    BAD(RNG("THREE_FRY", "tensor<3xui64>", "tensor<4xui32>"),
+        "v.mlir:2:3: stablehlo.rng_bit_generator: initial_state has 3 words: THREE_FRY state must be a 2-element ui64 tensor");
+    BAD(RNG("PHILOX", "tensor<4xui64>", "tensor<4xui32>"), "initial_state has 4 words: PHILOX state must be a 2- or 3-element ui64 tensor");
+    BAD(RNG("DEFAULT", "tensor<2xi32>", "tensor<4xui32>"), "initial_state tensor<2xi32> must be a 1-D ui64 tensor");
+    BAD(RNG("DEFAULT", "tensor<2xui64>", "tensor<4xi1>"), "output tensor<4xi1> must have an integer or floating-point element type");
+    BAD("func.func @f(%s: tensor<2xui64>) -> tensor<4xui32> {\n"
+        "  %0:2 = \"stablehlo.rng_bit_generator\"(%s) {rng_algorithm = #stablehlo<rng_algorithm DEFAULT>} : (tensor<2xui64>) -> "
+        "(tensor<3xui64>, tensor<4xui32>)\n  return %0#1 : tensor<4xui32>\n}",
+        "output_state tensor<3xui64> must have initial_state's type");
+}
+
+#define TOPK(k, vt, it)                                                                                         \
+    "func.func @f(%a: tensor<5x3xf32>) -> " it " {\n"                                                             \
+    "  %v, %i = chlo.top_k(%a, k = " k ") : tensor<5x3xf32> -> (" vt ", " it ")\n  return %i : " it "\n}"
+
+TEST(top_k) {
+    OK(TOPK("2", "tensor<5x2xf32>", "tensor<5x2xi32>"));
+    OK(TOPK("3", "tensor<5x3xf32>", "tensor<5x3xi32>"));
+    BAD(TOPK("4", "tensor<5x4xf32>", "tensor<5x4xi32>"), "v.mlir:2:3: chlo.top_k: k = 4 outside [0, 3]");
+    BAD(TOPK("2", "tensor<5x3xf32>", "tensor<5x2xi32>"), "values tensor<5x3xf32> must have the operand's shape with k = 2 last");
+    BAD(TOPK("2", "tensor<5x2xf32>", "tensor<5x2xi64>"), "indices tensor<5x2xi64> must have element type i32");
+    BAD(TOPK("2", "tensor<5x2xf16>", "tensor<5x2xi32>"), "values must have the operand's element type");
+}
+
+#define BN_INF(fi, st)                                                                                          \
+    "func.func @f(%a: tensor<2x3xf32>, %s: " st ") -> tensor<2x3xf32> {\n"                                        \
+    "  %0 = \"stablehlo.batch_norm_inference\"(%a, %s, %s, %s, %s) {epsilon = 1.0e-5 : f32, feature_index = " fi " : i64} : " \
+    "(tensor<2x3xf32>, " st ", " st ", " st ", " st ") -> tensor<2x3xf32>\n  return %0 : tensor<2x3xf32>\n}"
+
+TEST(batch_norm) {
+    OK(BN_INF("1", "tensor<3xf32>"));
+    OK(BN_INF("0", "tensor<2xf32>"));
+    BAD(BN_INF("2", "tensor<3xf32>"), "v.mlir:2:3: stablehlo.batch_norm_inference: feature_index 2 outside [0, 2)");
+    BAD(BN_INF("1", "tensor<2xf32>"), "operand 1 tensor<2xf32> must be 1-D of the feature size 3");
+    BAD(BN_INF("1", "tensor<3xf16>"), "operand 1 tensor<3xf16> must have the operand's element type");
+    OK("func.func @f(%a: tensor<2x3xf32>, %s: tensor<3xf32>) -> tensor<3xf32> {\n"
+       "  %0:3 = \"stablehlo.batch_norm_training\"(%a, %s, %s) {epsilon = 1.0e-5 : f32, feature_index = 1 : i64} : "
+       "(tensor<2x3xf32>, tensor<3xf32>, tensor<3xf32>) -> (tensor<2x3xf32>, tensor<3xf32>, tensor<3xf32>)\n  return %0#1 : tensor<3xf32>\n}");
+    BAD("func.func @f(%a: tensor<2x3xf32>, %s: tensor<3xf32>) -> tensor<3xf32> {\n"
+        "  %0:3 = \"stablehlo.batch_norm_training\"(%a, %s, %s) {epsilon = 1.0e-5 : f32, feature_index = 1 : i64} : "
+        "(tensor<2x3xf32>, tensor<3xf32>, tensor<3xf32>) -> (tensor<2x3xf32>, tensor<3xf32>, tensor<2xf32>)\n  return %0#1 : tensor<3xf32>\n}",
+        "result 2 tensor<2xf32> must be 1-D of the feature size 3");
+    OK("func.func @f(%a: tensor<2x3xf32>, %s: tensor<3xf32>) -> tensor<2x3xf32> {\n"
+       "  %0:3 = \"stablehlo.batch_norm_grad\"(%a, %s, %s, %s, %a) {epsilon = 1.0e-5 : f32, feature_index = 1 : i64} : "
+       "(tensor<2x3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<3xf32>, tensor<3xf32>)\n"
+       "  return %0#0 : tensor<2x3xf32>\n}");
+    BAD("func.func @f(%a: tensor<2x3xf32>, %s: tensor<3xf32>) -> tensor<2x3xf32> {\n"
+        "  %0:3 = \"stablehlo.batch_norm_grad\"(%a, %s, %s, %s, %s) {epsilon = 1.0e-5 : f32, feature_index = 1 : i64} : "
+        "(tensor<2x3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> (tensor<2x3xf32>, tensor<3xf32>, tensor<3xf32>)\n"
+        "  return %0#0 : tensor<2x3xf32>\n}",
+        "operand 4 tensor<3xf32> must have the operand's shape");
+}
+
+#define AG(attrs, it, ot)                                                                                       \
+    "func.func @f(%a: " it ") -> " ot " {\n"                                                                      \
+    "  %0 = \"stablehlo.all_gather\"(%a) {" attrs "} : (" it ") -> " ot "\n  return %0 : " ot "\n}"
+#define A2A(attrs, it, ot)                                                                                      \
+    "func.func @f(%a: " it ") -> " ot " {\n"                                                                      \
+    "  %0 = \"stablehlo.all_to_all\"(%a) {" attrs "} : (" it ") -> " ot "\n  return %0 : " ot "\n}"
+#define RS(attrs, it, ot)                                                                                       \
+    "func.func @f(%a: " it ") -> " ot " {\n"                                                                      \
+    "  %0 = \"stablehlo.reduce_scatter\"(%a) ({\n  ^bb0(%x: tensor<f32>, %y: tensor<f32>):\n"                    \
+    "    %s = stablehlo.add %x, %y : tensor<f32>\n    stablehlo.return %s : tensor<f32>\n"                       \
+    "  }) {" attrs "} : (" it ") -> " ot "\n  return %0 : " ot "\n}"
+#define RG2 "replica_groups = dense<[[0, 1]]> : tensor<1x2xi64>"
+
+TEST(collectives) {
+    OK(AG("all_gather_dim = 1 : i64, " RG2, "tensor<2x2xf32>", "tensor<2x4xf32>"));
+    OK(AG("all_gather_dim = 1 : i64, " RG2 ", channel_handle = #stablehlo.channel_handle<handle = 1, type = 0>", "tensor<2x2xf32>",
+          "tensor<2x8xf32>"));
+    BAD(AG("all_gather_dim = 1 : i64, " RG2, "tensor<2x2xf32>", "tensor<2x8xf32>"),
+        "v.mlir:2:3: stablehlo.all_gather: result 0 dimension 1 has size 8, which operand 0 (size 2) does not give");
+    BAD(AG("all_gather_dim = 2 : i64, " RG2, "tensor<2x2xf32>", "tensor<2x4xf32>"), "all_gather_dim 2 outside [0, 2)");
+    BAD(AG("all_gather_dim = 1 : i64, " RG2, "tensor<2x2xf32>", "tensor<3x4xf32>"),
+        "result 0 dimension 0 has size 3, which operand 0 (size 2) does not give");
+    BAD(AG("all_gather_dim = 1 : i64, replica_groups = dense<[0, 1]> : tensor<2xi64>", "tensor<2x2xf32>", "tensor<2x4xf32>"),
+        "replica_groups must be a 2-D i64 tensor");
+    BAD(AG("all_gather_dim = 1 : i64, replica_groups = dense<[[0, 1]]> : tensor<1x2xi32>", "tensor<2x2xf32>", "tensor<2x4xf32>"),
+        "replica_groups must be a 2-D i64 tensor");
+    BAD(AG(RG2, "tensor<2x2xf32>", "tensor<2x4xf32>"), "missing all_gather_dim");
+    OK(A2A("split_dimension = 1 : i64, concat_dimension = 0 : i64, split_count = 2 : i64, " RG2, "tensor<2x4xf32>", "tensor<4x2xf32>"));
+    OK(A2A("split_dimension = 1 : i64, concat_dimension = 1 : i64, split_count = 2 : i64, " RG2, "tensor<2x4xf32>", "tensor<2x4xf32>"));
+    BAD(A2A("split_dimension = 1 : i64, concat_dimension = 0 : i64, split_count = 3 : i64", "tensor<2x4xf32>", "tensor<6x1xf32>"),
+        "v.mlir:2:3: stablehlo.all_to_all: split dimension size 4 is not divisible by split_count 3");
+    BAD(A2A("split_dimension = 1 : i64, concat_dimension = 0 : i64, split_count = 4 : i64, " RG2, "tensor<2x4xf32>", "tensor<8x1xf32>"),
+        "split_count 4 differs from the replica group size 2");
+    BAD(A2A("split_dimension = 1 : i64, concat_dimension = 5 : i64, split_count = 2 : i64", "tensor<2x4xf32>", "tensor<4x2xf32>"),
+        "concat_dimension 5 outside [0, 2)");
+    BAD(A2A("split_dimension = 1 : i64, concat_dimension = 0 : i64, split_count = 0 : i64", "tensor<2x4xf32>", "tensor<4x2xf32>"),
+        "split_count 0 must be positive");
+    BAD(A2A("split_dimension = 1 : i64, concat_dimension = 0 : i64, split_count = 2 : i64", "tensor<2x4xf32>", "tensor<2x4xf32>"),
+        "result 0 dimension 0 has size 2, which operand 0 (size 2) does not give");
+    OK(RS("scatter_dimension = 1 : i64, " RG2, "tensor<2x4xf32>", "tensor<2x2xf32>"));
+    BAD(RS("scatter_dimension = 1 : i64, " RG2, "tensor<2x4xf32>", "tensor<2x1xf32>"),
+        "v.mlir:2:3: stablehlo.reduce_scatter: result 0 dimension 1 has size 1, which operand 0 (size 4) does not give");
+    BAD(RS("scatter_dimension = -1 : i64, " RG2, "tensor<2x4xf32>", "tensor<2x2xf32>"), "scatter_dimension -1 outside [0, 2)");
 }
 
 int main(void) {
@@ -373,5 +550,12 @@ int main(void) {
     RUN(structure);
     RUN(convolution);
     RUN(reduce_window);
+    RUN(gather_scatter_shapes);
+    RUN(select_and_scatter);
+    RUN(select_and_scatter_select_type);
+    RUN(rng_bit_generator);
+    RUN(top_k);
+    RUN(batch_norm);
+    RUN(collectives);
     return vt_test_finish();
 }

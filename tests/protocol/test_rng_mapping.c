@@ -117,7 +117,7 @@ static uint64_t rbg32_reference(uint64_t K, uint64_t C, int rank, const int64_t 
         nh *= half[i];
     }
     for (int64_t e = 0; e < n; e++) {
-        int64_t rem = e, h = 0, stride = 1, coord[8];
+        int64_t rem = e, h = 0, stride = 1, coord[8] = {0};
         for (int i = rank - 1; i >= 0; i--) coord[i] = rem % dims[i], rem /= dims[i];
         int w = (int)(coord[split] % 2);
         coord[split] /= 2;
