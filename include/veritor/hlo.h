@@ -1,6 +1,6 @@
 /* veritor hlo layer: the IR of StableHLO programs (module -> functions -> regions -> blocks ->
  * ops, typed SSA values, attributes), the text parser and printer, parse limits, `// -----`
- * splitting, stable op ids and the op table (src/hlo/ops.def) every layer reads. */
+ * splitting, stable op ids and the op table (include/veritor/hlo_ops.def) every layer reads. */
 #ifndef VERITOR_HLO_H
 #define VERITOR_HLO_H
 
@@ -21,7 +21,7 @@ typedef struct vt_func vt_func;
 typedef struct vt_module vt_module;
 
 /* ---- the op table ------------------------------------------------------------------------- */
-/* Family / property flags of ops.def. */
+/* Family / property flags of hlo_ops.def. */
 enum {
     VT_OPF_ELEMENTWISE = 1u << 0,
     VT_OPF_UNARY = 1u << 1,       /* one operand (elementwise unary family) */
@@ -34,7 +34,7 @@ enum {
     VT_OPF_CHECK = 1u << 8,       /* check.* ops of the interpreter suite */
     VT_OPF_SHARDY = 1u << 9
 };
-/* Custom assembly ("pretty") form of an op; see ops.def. */
+/* Custom assembly ("pretty") form of an op; see hlo_ops.def. */
 typedef enum vt_pretty_kind {
     VT_PK_GENERIC, VT_PK_SIMPLE, VT_PK_CONSTANT, VT_PK_COMPARE, VT_PK_CUSTOM_CALL, VT_PK_CALL,
     VT_PK_RETURN, VT_PK_SLICE, VT_PK_GET_TUPLE_ELEMENT, VT_PK_DOT_GENERAL, VT_PK_CONVOLUTION,
@@ -45,7 +45,7 @@ typedef enum vt_pretty_kind {
 typedef enum vt_opcode {
     VT_OP_UNKNOWN = 0, /* an op outside the table, kept opaque with its full name */
 #define VT_OP(id, name, nops, nres, nreg, flags, pretty) VT_OP_##id,
-#include "hlo/ops.def"
+#include "veritor/hlo_ops.def"
 #undef VT_OP
     VT_OP_COUNT
 } vt_opcode;

@@ -1,4 +1,4 @@
-/* The IR's shared machinery: the op table from ops.def, module lifetime (arena + adopted
+/* The IR's shared machinery: the op table from hlo_ops.def, module lifetime (arena + adopted
  * tensors), attribute accessors, type helpers and the op walker. */
 #include "veritor/hlo.h"
 #include "hlo/parse.h"
@@ -10,7 +10,7 @@
 static const vt_op_info op_table[VT_OP_COUNT] = {
     [VT_OP_UNKNOWN] = {"", -1, -1, -1, 0, VT_PK_GENERIC},
 #define VT_OP(id, nm, nops, nres, nreg, fl, pk) [VT_OP_##id] = {nm, nops, nres, nreg, fl, pk},
-#include "hlo/ops.def"
+#include "veritor/hlo_ops.def"
 #undef VT_OP
 };
 
@@ -26,7 +26,7 @@ vt_opcode vt_opcode_from_name(const char *name, size_t n) {
     static const unsigned char lens[VT_OP_COUNT] = {
         0,
 #define VT_OP(id, nm, nops, nres, nreg, fl, pk) sizeof(nm) - 1,
-#include "hlo/ops.def"
+#include "veritor/hlo_ops.def"
 #undef VT_OP
     };
     if (n == 0) return VT_OP_UNKNOWN;
