@@ -76,6 +76,8 @@ vt_status vt_perr_at(vt_parser *p, const char *at, vt_status code, const char *f
 #endif
     ;
 /* Same at the current token; "expected X" helpers. */
+/* Skips balanced text from the current '<' to its matching '>' (parser_types.c). */
+const char *vt_scan_balanced_angle(vt_parser *p, const char *what);
 #define PERR(p, ...) vt_perr_at((p), (p)->tok.s, VT_EINPUT, __VA_ARGS__)
 /* Validates that the input is UTF-8 without NUL bytes. */
 vt_status vt_lex_check_text(vt_parser *p);

@@ -618,43 +618,6 @@ static vt_attr *opaque_from(vt_parser *p, const char *s, const char *e) {
     return a->str ? a : NULL;
 }
 
-/* Skips a balanced <...> starting at the current '<' token; returns the position after it. */
-static const char *skip_angle(vt_parser *p) {
-    const char *s = p->tok.s, *e = p->end;
-    uint32_t depth = 0;
-    while (s < e) {
-        char c = *s;
-        if (c == '"') {
-            s++;
-            while (s < e && *s != '"') s += (*s == '\\') ? 2 : 1;
-            if (s >= e) break;
-            s++;
-            continue;
-        }
-        if (c == '-' && s + 1 < e && s[1] == '>') {
-            s += 2;
-            continue;
-        }
-        if (c == '<' || c == '(' || c == '[' || c == '{') {
-            if (++depth > p->lim.max_depth + 64) {
-                vt_perr_at(p, s, VT_ELIMIT, "nesting deeper than the limit of %u", p->lim.max_depth);
-                return NULL;
-            }
-        } else if (c == '>' || c == ')' || c == ']' || c == '}') {
-            if (depth == 0) break;
-            if (--depth == 0) {
-                if (c != '>') break;
-                p->pos = s + 1;
-                vt_lex_next(p);
-                return s + 1;
-            }
-        }
-        s++;
-    }
-    vt_perr_at(p, p->tok.s, VT_EINPUT, "unterminated '<' in attribute");
-    return NULL;
-}
-
 /* Tries `key = value, ...>` (current token after '<'); on failure restores nothing: the caller
  * saved the state. */
 static vt_status parse_named_fields(vt_parser *p, vt_attr *a) {
@@ -744,7 +707,7 @@ static vt_status parse_hash_attr(vt_parser *p, vt_attr **out) {
     *p->err = saved_err;
     p->pos = save_pos;
     p->tok = save_tok;
-    const char *e = skip_angle(p);
+    const char *e = vt_scan_balanced_angle(p, "attribute");
     if (!e) return p->err->code;
     vt_attr *o = opaque_from(p, t.s, e);
     if (!o) return p->err->code;
@@ -934,7 +897,7 @@ static vt_status parse_attr_inner(vt_parser *p, vt_attr **out) {
     }
     case TK_HASH: return parse_hash_attr(p, out);
     case TK_LESS: {
-        const char *e = skip_angle(p);
+        const char *e = vt_scan_balanced_angle(p, "attribute");
         if (!e) return p->err->code;
         *out = opaque_from(p, t.s, e);
         return *out ? VT_OK : p->err->code;

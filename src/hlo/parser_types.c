@@ -39,8 +39,9 @@ bool vt_tok_starts_type(const vt_parser *p) {
 }
 
 /* Raw balanced text from an opening '<' (current token) to its matching '>'; returns the end
- * position after '>' and leaves the lexer there. */
-static const char *scan_balanced_angle(vt_parser *p) {
+ * position after '>' and leaves the lexer there. `what` names the construct in errors. Shared by
+ * dialect types and opaque dialect attributes. */
+const char *vt_scan_balanced_angle(vt_parser *p, const char *what) {
     const char *s = p->tok.s, *e = p->end;
     uint32_t depth = 0;
     while (s < e) {
@@ -72,7 +73,7 @@ static const char *scan_balanced_angle(vt_parser *p) {
         }
         s++;
     }
-    vt_perr_at(p, p->tok.s, VT_EINPUT, "unbalanced '<' in dialect type or attribute");
+    vt_perr_at(p, p->tok.s, VT_EINPUT, "unterminated '<' in %s", what);
     return NULL;
 }
 
@@ -337,7 +338,7 @@ static vt_status parse_type_inner(vt_parser *p, const vt_type **out) {
             vt_lex_next(p);
             const char *end = t.s + t.n;
             if (vt_tok_is(p, TK_LESS) && p->tok.s == end) {
-                end = scan_balanced_angle(p);
+                end = vt_scan_balanced_angle(p, "dialect type");
                 if (!end) return p->err->code;
             }
             vt_type *ty = vt_palloc(p, sizeof *ty);
@@ -374,7 +375,7 @@ static vt_status parse_type_inner(vt_parser *p, const vt_type **out) {
         vt_lex_next(p);
         const char *end = t.s + t.n;
         if (vt_tok_is(p, TK_LESS) && p->tok.s == end) {
-            end = scan_balanced_angle(p);
+            end = vt_scan_balanced_angle(p, "dialect type");
             if (!end) return p->err->code;
         }
         vt_type *ty = vt_palloc(p, sizeof *ty);

@@ -173,11 +173,8 @@ static vt_status exec_top_k(vt_run *r, vt_frame *f, const vt_op *op, vt_rvalue *
         vt_tensor_release(vals);
         return r->err->code;
     }
-    vt_tensor *iota = vt_rt_alloc(r, idx->dtype, x->rank, x->dims);
-    if (!iota) s = r->err->code;
     size_t n = (size_t)x->dims[x->rank - 1];
-    for (size_t i = 0; !s && i < x->nelem; i++) vt_store_i64(idx->dtype, (char *)iota->data + i * vt_dtype_size(idx->dtype), (int64_t)(i % n));
-    if (!s) {
+    {
         sort_ctx sc = {r, f, NULL, 1, (const vt_tensor *const *)&x, 0, 1, true, {0}, true, VT_OK};
         /* "a before b" when a > b in total order: GT TOTALORDER (ints: GT). */
         vt_cmp_type ct = vt_dtype_is_float(x->dtype) ? VT_CMPT_TOTALORDER : VT_CMPT_DEFAULT;
@@ -198,7 +195,6 @@ static vt_status exec_top_k(vt_run *r, vt_frame *f, const vt_op *op, vt_rvalue *
         }
         free(perm), free(tmp);
     }
-    vt_tensor_release(iota);
     if (s) {
         vt_tensor_release(vals), vt_tensor_release(idx);
         return s;
