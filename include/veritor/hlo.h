@@ -345,6 +345,11 @@ typedef struct vt_parse_options {
  * for syntax and syntax-level type errors, VT_ELIMIT for limits. */
 vt_status vt_parse_module(const char *text, size_t len, const vt_parse_options *opt,
                           vt_module **out, vt_error *err);
+/* Parses one attribute written on its own, e.g. `[dense<1> : tensor<2xi32>, dense<2.0> : tensor<f32>]`
+ * (command-line arguments); the whole text must be the attribute. *holder owns it (free with
+ * vt_module_free). Errors as vt_parse_module. */
+vt_status vt_parse_attribute_text(const char *text, size_t len, const vt_parse_options *opt, vt_module **holder,
+                                  vt_attr **out, vt_error *err);
 /* Type checker of the spec's constraints (src/hlo/verify*.c). */
 vt_status vt_module_verify(const vt_module *m, vt_error *err);
 

@@ -130,6 +130,49 @@ static bool is_parse_only(const entry *e) { return strcmp(e->kind, "parse-only")
 static bool is_scored(const entry *e) { return strncmp(e->kind, "disabled", 8) != 0; }
 
 /* Child process: runs one file and writes "passed parts_total parts_passed\n<first error>" to fd. */
+/* Files whose `// RUN:` lines pass arguments (`--interpret --args="[...]"`, some prefixed with
+ * `not` to expect a refusal) run once per such line: a positive line passes when every part
+ * runs and checks, a `not` line when the run is refused. Returns false when the file has none. */
+static bool run_lines_with_args(const entry *e, vt_run_config *cfg, int *total, int *passed, char *msg, size_t cap) {
+    char *text;
+    size_t len;
+    vt_error err;
+    if (vt_read_file(e->path, 1 << 30, &text, &len, &err) != VT_OK) return false;
+    bool any = false;
+    for (char *line = text; line && line < text + len;) {
+        char *nl = memchr(line, '\n', (size_t)(text + len - line));
+        if (nl) *nl = 0;
+        const char *run = strncmp(line, "// RUN:", 7) == 0 ? line + 7 : NULL;
+        const char *args = run && strstr(run, "--interpret") ? strstr(run, "--args=\"") : NULL;
+        if (args) {
+            args += 8;
+            char *close = strchr(args, '"');
+            if (close) {
+                *close = 0;
+                while (*run == ' ') run++;
+                bool negative = strncmp(run, "not ", 4) == 0;
+                any = true;
+                (*total)++;
+                cfg->args_text = args;
+                vt_part_result *parts = NULL;
+                size_t n = 0;
+                bool ok = vt_run_file(e->path, cfg, &parts, &n, &err) == VT_OK;
+                const char *why = ok ? NULL : err.msg;
+                for (size_t i = 0; ok && i < n; i++)
+                    if (parts[i].status != VT_OK) ok = false, why = parts[i].err.msg;
+                if (ok != negative) (*passed)++;
+                else if (!msg[0])
+                    snprintf(msg, cap, "RUN line with --args=\"%s\": %s", args, negative ? "expected a refusal, it ran" : why);
+                if (parts) vt_part_results_free(parts, n);
+                cfg->args_text = NULL;
+            }
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    free(text);
+    return any;
+}
+
 static void child_run(const entry *e, int fd) {
     vt_limits lim;
     vt_limits_default(&lim);
@@ -164,6 +207,8 @@ static void child_run(const entry *e, int fd) {
             free(text);
         }
         if (s != VT_OK) snprintf(msg, sizeof msg, "%s", err.msg);
+    } else if (run_lines_with_args(e, &cfg, &total, &passed, msg, sizeof msg)) {
+        /* counted per RUN line */
     } else {
         vt_part_result *parts;
         size_t n;

@@ -11,6 +11,7 @@
 
 static const char help_text[] =
     "usage: veritor run FILE [--entry NAME] [--input NAME_OR_INDEX=FILE ...] [--random-inputs SEED]\n"
+    "                   [--args \"[dense<...> : tensor<...>, ...]\"]\n"
     "                   [-o DIR] [--limit-bytes N] [--fuel N] [--deadline S] [--max-iterations N]\n"
     "                   [--threads N] [--replicas R] [--partitions P] [--json]\n"
     "\n"
@@ -19,7 +20,8 @@ static const char help_text[] =
     "conformance README). Inputs: --input binds an argument (by index, SSA name such as arg0, or\n"
     "the name in jax.arg_info) to FILE.npy, FILE.safetensors (one tensor) or FILE.safetensors:NAME;\n"
     "--random-inputs SEED fills every argument from the Threefry key of SEED (floats N(0,1),\n"
-    "integers in [0, 16), booleans; docs/interpreter.md).\n"
+    "integers in [0, 16), booleans; docs/interpreter.md); --args gives every argument in order as\n"
+    "one array of dense attributes, as stablehlo-translate --interpret --args does.\n"
     "\n"
     "Options:\n"
     "  -o, --output DIR      write result N as DIR/N.npy (DIR/N.safetensors for types numpy lacks);\n"
@@ -187,7 +189,7 @@ int vt_cmd_run(int argc, char **argv) {
             json = true;
         } else if (strcmp(a, "--no-fusion") == 0) {
             cfg.no_fusion = true;
-        } else if (!strcmp(a, "--entry") || !strcmp(a, "--input") || !strcmp(a, "--random-inputs") || !strcmp(a, "-o") ||
+        } else if (!strcmp(a, "--entry") || !strcmp(a, "--input") || !strcmp(a, "--random-inputs") || !strcmp(a, "--args") || !strcmp(a, "-o") ||
                    !strcmp(a, "--output") || !strcmp(a, "--limit-bytes") || !strcmp(a, "--fuel") ||
                    !strcmp(a, "--deadline") || !strcmp(a, "--threads") || !strcmp(a, "--max-iterations") ||
                    !strcmp(a, "--replicas") || !strcmp(a, "--partitions")) {
@@ -198,6 +200,7 @@ int vt_cmd_run(int argc, char **argv) {
             i++;
             if (!strcmp(a, "--entry")) cfg.entry = v;
             else if (!strcmp(a, "--input")) inputs[cfg.ninputs++] = (char *)v;
+            else if (!strcmp(a, "--args")) cfg.args_text = v;
             else if (!strcmp(a, "-o") || !strcmp(a, "--output")) outdir = v;
             else if (!strcmp(a, "--deadline")) {
                 char *end;
@@ -246,6 +249,8 @@ int vt_cmd_run(int argc, char **argv) {
     if (rc == 0 && (uint64_t)(cfg.replicas ? cfg.replicas : 1) * (cfg.partitions ? cfg.partitions : 1) > 256)
         rc = vt_cli_usage("run", "--replicas x --partitions must be at most 256 processes");
     if (rc == 0 && cfg.random_inputs && cfg.ninputs) rc = vt_cli_usage("run", "--input and --random-inputs exclude each other");
+    if (rc == 0 && cfg.args_text && (cfg.random_inputs || cfg.ninputs))
+        rc = vt_cli_usage("run", "--args excludes --input and --random-inputs");
     if (rc) {
         free(inputs);
         return rc;

@@ -26,10 +26,40 @@ static bool arg_matches(const vt_func *f, size_t i, const char *name, size_t n) 
     return s && strlen(s) == n && memcmp(s, name, n) == 0;
 }
 
+/* --args "[dense<...> : tensor<...>, ...]": one dense attribute per argument, in order. */
+static vt_status bind_args_text(const vt_func *f, const vt_run_config *cfg, vt_rvalue *a, vt_error *err) {
+    vt_module *holder;
+    vt_attr *list;
+    vt_parse_options po = {"--args", 1, NULL};
+    vt_status s = vt_parse_attribute_text(cfg->args_text, strlen(cfg->args_text), &po, &holder, &list, err);
+    if (s != VT_OK) return s;
+    if (list->kind != VT_ATTR_ARRAY)
+        s = vt_error_set(err, VT_EINPUT, "--args: expected an array attribute, i.e. --args=\"[dense<1> : tensor<2xi32>, ...]\"");
+    for (size_t i = 0; s == VT_OK && i < list->n; i++)
+        if (list->elems[i]->kind != VT_ATTR_DENSE)
+            s = vt_error_set(err, VT_EINPUT, "--args: element %zu is not a dense elements attribute, i.e. dense<1> : tensor<2xi32>", i);
+    if (s == VT_OK && list->n != f->nargs)
+        s = vt_error_set(err, VT_EINPUT, "--args: %zu values for the %zu arguments of @%s", list->n, f->nargs, f->name);
+    for (size_t i = 0; s == VT_OK && i < list->n; i++) {
+        const vt_attr *d = list->elems[i];
+        if (!vt_type_equal(d->type, f->arg_types[i])) {
+            char want[128], got[128];
+            s = vt_error_set(err, VT_EINPUT, "--args: element %zu has type %s, argument %zu of @%s is %s", i,
+                             vt_type_str(d->type, got, sizeof got), i, f->name, vt_type_str(f->arg_types[i], want, sizeof want));
+            break;
+        }
+        vt_tensor *t;
+        s = vt_attr_dense_materialize(d, cfg->max_input_bytes ? cfg->max_input_bytes : (uint64_t)1 << 32, &t, err);
+        if (s == VT_OK) a[i] = vt_rvalue_tensor(t);
+    }
+    vt_module_free(holder);
+    return s;
+}
+
 static vt_status bind_inputs(const vt_func *f, const vt_run_config *cfg, vt_rvalue **args, vt_error *err) {
     vt_rvalue *a = calloc(f->nargs ? f->nargs : 1, sizeof *a);
     if (!a) return vt_error_set(err, VT_ENOMEM, "out of memory");
-    vt_status s = VT_OK;
+    vt_status s = cfg->args_text ? bind_args_text(f, cfg, a, err) : VT_OK;
     for (size_t k = 0; k < cfg->ninputs && s == VT_OK; k++) {
         const char *spec = cfg->inputs[k], *eq = strchr(spec, '=');
         if (!eq) {

@@ -31,6 +31,9 @@ typedef struct vt_run_config {
     char **inputs;
     size_t ninputs;
     uint64_t max_input_bytes;
+    /* Every argument in order as one array attribute of dense elements (stablehlo-translate's
+     * --args: "[dense<1> : tensor<2xi32>, ...]"); excludes inputs and random_inputs. */
+    const char *args_text;
     bool no_fusion;
     uint32_t replicas, partitions; /* SPMD grid for the entry (0 means 1) */
     vt_logger logger;              /* receives interpreter.print output (fn NULL: discarded) */
