@@ -167,7 +167,8 @@ struct json_t *vt_json_parse(const char *text, size_t len, const char *what, vt_
 /* Reads a whole file, refusing files larger than max_bytes (VT_ELIMIT). Adds a NUL after the
  * data (not counted in *len). Caller frees with free(). */
 vt_status vt_read_file(const char *path, size_t max_bytes, char **data, size_t *len, vt_error *err);
-/* Writes atomically: temp file in the same folder, fsync, rename. */
+/* Writes atomically: temp file in the same folder, fsync, rename. A path that exists and is not
+ * a regular file (/dev/null, a FIFO) is written in place; a folder is VT_EIO. */
 vt_status vt_write_file_atomic(const char *path, const void *data, size_t len, vt_error *err);
 
 /* ---- Threefry-2x32, 20 rounds (Random123; the block cipher JAX uses) ---------------------- */

@@ -76,7 +76,32 @@ vt_status vt_read_file(const char *path, size_t max_bytes, char **data, size_t *
     return VT_OK;
 }
 
+/* Writes all of data to fd; VT_EIO naming path on failure. */
+static vt_status write_all(int fd, const char *path, const void *data, size_t len, vt_error *err) {
+    const char *p = data;
+    while (len) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return vt_error_set(err, VT_EIO, "%s: write error: %s", path, strerror(errno));
+        }
+        p += w;
+        len -= (size_t)w;
+    }
+    return VT_OK;
+}
+
 vt_status vt_write_file_atomic(const char *path, const void *data, size_t len, vt_error *err) {
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return vt_error_set(err, VT_EIO, "%s: is a directory", path);
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        /* /dev/null, a FIFO, a terminal: renaming over it would replace the node itself. */
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0) return vt_error_set(err, VT_EIO, "%s: cannot open: %s", path, strerror(errno));
+        vt_status s = write_all(fd, path, data, len, err);
+        if (close(fd) != 0 && s == VT_OK) s = vt_error_set(err, VT_EIO, "%s: cannot close: %s", path, strerror(errno));
+        return s;
+    }
     size_t plen = strlen(path);
     char *tmp = malloc(plen + 32);
     if (!tmp) return vt_error_set(err, VT_ENOMEM, "%s: out of memory", path);
@@ -87,20 +112,12 @@ vt_status vt_write_file_atomic(const char *path, const void *data, size_t len, v
         free(tmp);
         return s;
     }
-    const char *p = data;
-    size_t left = len;
-    while (left) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            vt_status s = vt_error_set(err, VT_EIO, "%s: write error: %s", path, strerror(errno));
-            close(fd);
-            unlink(tmp);
-            free(tmp);
-            return s;
-        }
-        p += w;
-        left -= (size_t)w;
+    vt_status ws = write_all(fd, path, data, len, err);
+    if (ws != VT_OK) {
+        close(fd);
+        unlink(tmp);
+        free(tmp);
+        return ws;
     }
     if (fsync(fd) != 0 || close(fd) != 0) {
         vt_status s = vt_error_set(err, VT_EIO, "%s: cannot flush: %s", path, strerror(errno));

@@ -4,6 +4,7 @@
 #include "tensor/tensor_io.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,28 @@ vt_status vt_file_writer_open(vt_file_writer *w, const char *path, vt_error *err
         return vt_error_set(err, VT_ENOMEM, "%s: out of memory", path);
     }
     memcpy(w->path, path, n + 1);
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        vt_status s = vt_error_set(err, VT_EIO, "%s: is a directory", path);
+        free(w->path);
+        free(w->tmp);
+        w->path = w->tmp = NULL;
+        return s;
+    }
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        memcpy(w->tmp, path, n + 1);
+        w->direct = true;
+        w->fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (w->fd < 0) {
+            vt_status s = vt_error_set(err, VT_EIO, "%s: cannot open: %s", path, strerror(errno));
+            free(w->path);
+            free(w->tmp);
+            w->path = w->tmp = NULL;
+            return s;
+        }
+        w->status = VT_OK;
+        return VT_OK;
+    }
     /* mkstemp gives a unique name even when several threads write the same path. */
     snprintf(w->tmp, n + 16, "%s.tmp.XXXXXX", path);
     w->fd = mkstemp(w->tmp);
@@ -67,7 +90,7 @@ static void writer_free(vt_file_writer *w) {
 void vt_file_writer_abort(vt_file_writer *w) {
     if (!w->tmp) return;
     if (w->fd >= 0) close(w->fd);
-    unlink(w->tmp);
+    if (!w->direct) unlink(w->tmp);
     writer_free(w);
 }
 
@@ -77,7 +100,7 @@ vt_status vt_file_writer_commit(vt_file_writer *w, vt_error *err) {
         vt_file_writer_abort(w);
         return s;
     }
-    if (fsync(w->fd) != 0) {
+    if (!w->direct && fsync(w->fd) != 0) {
         vt_status s = vt_error_set(err, VT_EIO, "%s: cannot flush: %s", w->path, strerror(errno));
         vt_file_writer_abort(w);
         return s;
@@ -89,7 +112,7 @@ vt_status vt_file_writer_commit(vt_file_writer *w, vt_error *err) {
         vt_file_writer_abort(w);
         return s;
     }
-    if (rename(w->tmp, w->path) != 0) {
+    if (!w->direct && rename(w->tmp, w->path) != 0) {
         vt_status s = vt_error_set(err, VT_EIO, "%s: cannot rename into place: %s", w->path, strerror(errno));
         vt_file_writer_abort(w);
         return s;

@@ -7,11 +7,14 @@
 #include "veritor/tensor.h"
 
 /* Writes to a temporary file next to path; commit fsyncs and renames it into place, abort
- * removes it. Any failed write makes commit fail with the first error. */
+ * removes it. Any failed write makes commit fail with the first error. A path that exists and
+ * is not a regular file (/dev/null, a FIFO) is written directly: renaming over it would
+ * replace the device node. */
 typedef struct vt_file_writer {
     int fd;
     char *path;
-    char *tmp;
+    char *tmp;   /* the temporary file; NULL after commit/abort (a copy of path when direct) */
+    bool direct; /* writing to a special file in place */
     vt_status status;
 } vt_file_writer;
 

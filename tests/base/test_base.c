@@ -1,8 +1,11 @@
 /* Base layer: error records, arenas, buffers, hex, SHA-256, JSON, Threefry and keys. */
 #include "harness.h"
 
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 TEST(errors) {
     vt_error e;
@@ -155,6 +158,27 @@ TEST(files) {
     CHECK_ERR(vt_read_file("/nonexistent/x", 3, &d, &n, &e), &e, VT_EIO, "/nonexistent/x");
 }
 
+/* A special file (FIFO, /dev/null) is written in place: the atomic rename would replace the
+ * node itself (as root it once turned /dev/null into a regular file). A folder is refused. */
+TEST(special_files) {
+    vt_error e;
+    char fifo[1024];
+    snprintf(fifo, sizeof fifo, "%s/out.fifo", vt_test_tmpdir());
+    unlink(fifo);
+    CHECK_EQ_INT(mkfifo(fifo, 0600), 0);
+    int rd = open(fifo, O_RDONLY | O_NONBLOCK);
+    CHECK(rd >= 0);
+    CHECK_EQ_INT(vt_write_file_atomic(fifo, "fifo!", 5, &e), VT_OK);
+    struct stat st;
+    CHECK(stat(fifo, &st) == 0 && S_ISFIFO(st.st_mode));
+    char got[8] = {0};
+    CHECK_EQ_INT(read(rd, got, sizeof got), 5);
+    CHECK_STR(got, "fifo!");
+    close(rd);
+    unlink(fifo);
+    CHECK_ERR(vt_write_file_atomic(vt_test_tmpdir(), "x", 1, &e), &e, VT_EIO, "is a directory");
+}
+
 int main(void) {
     RUN(errors);
     RUN(sizes);
@@ -166,5 +190,6 @@ int main(void) {
     RUN(threefry_kat);
     RUN(jax_keys);
     RUN(files);
+    RUN(special_files);
     return vt_test_finish();
 }
