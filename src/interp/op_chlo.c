@@ -1,9 +1,13 @@
 /* chlo ops that the elementwise kernels do not cover: chlo.mulhi (the high half of the full
- * integer product) and chlo.scan (a body run once per position along a dimension, carrying
- * state). chlo.ragged_dot is refused by name (see tests/conformance-known-failures.txt). */
+ * integer product), chlo.scan (a body run once per position along a dimension, carrying
+ * state) and chlo.zeta / chlo.polygamma (f64 special functions, k_special.c, rounded once).
+ * chlo.ragged_dot lives in op_ragged_dot.c. */
 #include "interp/interp_internal.h"
+#include "interp/k_elementwise.h"
 #include "interp/k_shape.h"
+#include "interp/k_special.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -185,11 +189,90 @@ static vt_status exec_scan(vt_run *r, vt_frame *f, const vt_op *op, vt_rvalue *i
     return s;
 }
 
+/* ---- chlo.zeta(x, q) and chlo.polygamma(n, x): elementwise, rank-0 operands broadcast ---- */
+
+typedef struct special_job {
+    const vt_tensor *a, *b;
+    vt_tensor *o;
+    bool poly;
+} special_job;
+
+enum { SPECIAL_CHUNK = 256 };
+
+/* Operand values [i, i + n) as f64 (a rank-0 operand repeats its one element). */
+static void load_f64(const vt_tensor *t, size_t i, size_t n, double *dst) {
+    if (t->nelem == 1 && t->rank == 0) {
+        double v;
+        vt_k_to_f64(t->dtype, t->data, &v, 1);
+        for (size_t k = 0; k < n; k++) dst[k] = v;
+        return;
+    }
+    vt_k_to_f64(t->dtype, (const char *)t->data + i * vt_dtype_size(t->dtype), dst, n);
+}
+
+static void special_range(void *arg, size_t b, size_t e) {
+    const special_job *j = arg;
+    double xa[SPECIAL_CHUNK], xb[SPECIAL_CHUNK], y[SPECIAL_CHUNK];
+    size_t os = vt_dtype_size(j->o->dtype);
+    for (size_t i = b; i < e; i += SPECIAL_CHUNK) {
+        size_t n = e - i < SPECIAL_CHUNK ? e - i : SPECIAL_CHUNK;
+        load_f64(j->a, i, n, xa);
+        load_f64(j->b, i, n, xb);
+        for (size_t k = 0; k < n; k++) y[k] = j->poly ? vt_k_polygamma(xa[k], xb[k]) : vt_k_zeta(xa[k], xb[k]);
+        vt_k_from_f64(j->o->dtype, y, (char *)j->o->data + i * os, n);
+    }
+}
+
+/* Work: 16 units per element plus the direct-sum terms each element needs (summed before any
+ * is computed, so a hostile q far below zero is refused by the fuel limit, not run). */
+static uint64_t special_work(const special_job *j, size_t n) {
+    double xa[SPECIAL_CHUNK], xb[SPECIAL_CHUNK];
+    uint64_t units = 16 * (uint64_t)n;
+    for (size_t i = 0; i < n; i += SPECIAL_CHUNK) {
+        size_t m = n - i < SPECIAL_CHUNK ? n - i : SPECIAL_CHUNK;
+        load_f64(j->a, i, m, xa);
+        load_f64(j->b, i, m, xb);
+        for (size_t k = 0; k < m; k++) {
+            bool natural = xa[k] >= 1.0 && xa[k] == floor(xa[k]);
+            if (!j->poly || natural) units += (uint64_t)vt_k_zeta_terms(j->poly ? xa[k] + 1.0 : xa[k], xb[k]);
+        }
+    }
+    return units;
+}
+
+static vt_status exec_special(vt_run *r, vt_frame *f, const vt_op *op, vt_rvalue *in, uint64_t c, vt_rvalue *out) {
+    (void)f, (void)c;
+    const char *name = vt_op_name(op);
+    vt_tensor *a, *b;
+    vt_status s = vt_rt_expect_tensor(r, op, &in[0], 0, &a);
+    if (!s) s = vt_rt_expect_tensor(r, op, &in[1], 1, &b);
+    if (s) return s;
+    if (a->dtype != b->dtype || !vt_dtype_is_float(a->dtype))
+        return vt_error_set(r->err, VT_EINPUT, "%s: operands must be floating-point tensors of one type, not %s and %s", name,
+                            vt_dtype_name(a->dtype), vt_dtype_name(b->dtype));
+    if (!vt_k_bytes_ok(a) || !vt_k_bytes_ok(b))
+        return vt_error_set(r->err, VT_EINPUT, "%s: operand byte size does not match its shape", name);
+    bool as = a->rank == 0 && a->nelem == 1, bs = b->rank == 0 && b->nelem == 1;
+    if (!as && !bs && !vt_tensor_same_shape(a, b))
+        return vt_error_set(r->err, VT_EINPUT, "%s: operand shapes differ", name);
+    const vt_tensor *big = as ? b : a;
+    special_job j = {a, b, NULL, op->code == VT_OP_CHLO_POLYGAMMA};
+    if ((s = vt_rt_charge(r, special_work(&j, big->nelem))) != VT_OK) return s;
+    vt_tensor *res = vt_rt_alloc(r, a->dtype, big->rank, big->dims);
+    if (!res) return r->err->code;
+    j.o = res;
+    if (res->nelem) vt_k_parallel_for(r->kc.threads, res->nelem, 4096, special_range, &j);
+    out[0] = vt_rvalue_tensor(res);
+    return VT_OK;
+}
+
 vt_exec_fn vt_exec_chlo_fn(const vt_op *op);
 vt_exec_fn vt_exec_chlo_fn(const vt_op *op) {
     switch (op->code) {
     case VT_OP_CHLO_MULHI: return exec_mulhi;
     case VT_OP_CHLO_SCAN: return exec_scan;
+    case VT_OP_CHLO_ZETA:
+    case VT_OP_CHLO_POLYGAMMA: return exec_special;
     default: return NULL;
     }
 }

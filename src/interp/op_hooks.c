@@ -139,22 +139,30 @@ static vt_status exec_probe(vt_run *r, vt_frame *f, const vt_op *op, vt_rvalue *
     return vt_rvalue_copy(&in[0], &out[0], r->err);
 }
 
-/* check.expect_serialized_eq: the operand must equal, bit for bit, the last value probed under
- * probe_id; the registered check handler is then told that the check passed. */
+/* check.expect_serialized_eq: the operand must equal, bit for bit, the value probed under
+ * probe_id in iteration `iter` (0-based count of that probe's records in execution order, as
+ * the reference interpreter numbers its serialized files; absent: 0); the registered check
+ * handler is then told that the check passed. */
 static vt_status exec_serialized_eq(vt_run *r, vt_frame *f, const vt_op *op, vt_rvalue *in, uint64_t c, vt_rvalue *out) {
     vt_attr *a = vt_op_attr(op, "probe_id");
     const char *id = a ? vt_attr_as_string(a) : NULL;
     if (!id) return vt_error_set(r->err, VT_EINPUT, "check.expect_serialized_eq without probe_id");
+    int64_t iter = 0;
+    if (vt_op_attr(op, "iter") && (!vt_attr_i64(op, "iter", &iter) || iter < 0))
+        return vt_error_set(r->err, VT_EINPUT, "check.expect_serialized_eq: iter must be a non-negative integer");
     const vt_tensor *want = NULL;
-    for (size_t i = r->nprobes; i-- > 0;)
-        if (strcmp(r->probe_ids[i], id) == 0) {
-            want = r->probes[i];
-            break;
-        }
-    if (!want) return vt_error_set(r->err, VT_ECHECK, "check.expect_serialized_eq: nothing was probed as '%s'", id);
+    int64_t seen = 0;
+    for (size_t i = 0; i < r->nprobes && !want; i++)
+        if (strcmp(r->probe_ids[i], id) == 0 && seen++ == iter) want = r->probes[i];
+    if (!want) {
+        if (seen == 0) return vt_error_set(r->err, VT_ECHECK, "check.expect_serialized_eq: nothing was probed as '%s'", id);
+        return vt_error_set(r->err, VT_ECHECK, "check.expect_serialized_eq: probe '%s' recorded %lld values, no iteration %lld", id,
+                            (long long)seen, (long long)iter);
+    }
     const vt_tensor *got = in[0].kind == VT_RV_TENSOR ? in[0].tensor : NULL;
     if (!got || got->dtype != want->dtype || !vt_tensor_same_shape(got, want) || memcmp(got->data, want->data, got->nbytes) != 0)
-        return vt_error_set(r->err, VT_ECHECK, "check.expect_serialized_eq: value differs from probe '%s'", id);
+        return vt_error_set(r->err, VT_ECHECK, "check.expect_serialized_eq: value differs from probe '%s' iteration %lld", id,
+                            (long long)iter);
     return exec_check(r, f, op, in, c, out);
 }
 

@@ -18,6 +18,7 @@ vt_exec_fn vt_exec_linalg_fn(const vt_op *op);
 vt_exec_fn vt_exec_chlo_fn(const vt_op *op);
 vt_exec_fn vt_exec_fft_fn(const vt_op *op);
 vt_exec_fn vt_exec_rng_fn(const vt_op *op);
+vt_exec_fn vt_exec_ragged_dot_fn(const vt_op *op);
 
 static vt_status exec_unsupported(vt_run *r, vt_frame *f, const vt_op *op, vt_rvalue *in, uint64_t c, vt_rvalue *out) {
     (void)f, (void)in, (void)c, (void)out;
@@ -31,7 +32,7 @@ vt_exec_fn vt_exec_base_fn_for(const vt_op *op) {
                                                      vt_exec_reduce_fn,  vt_exec_dot_fn,         vt_exec_hook_fn,
                                                      vt_exec_gather_fn,  vt_exec_window_fn,      vt_exec_sort_fn,
                                                      vt_exec_dynamic_fn, vt_exec_linalg_fn, vt_exec_chlo_fn,
-                                                     vt_exec_fft_fn, vt_exec_rng_fn};
+                                                     vt_exec_fft_fn, vt_exec_rng_fn, vt_exec_ragged_dot_fn};
     for (size_t i = 0; i < sizeof finders / sizeof finders[0]; i++) {
         vt_exec_fn fn = finders[i](op);
         if (fn) return fn;
