@@ -1,6 +1,7 @@
-/* Reference transformer throughput: prefill and decode on small and medium (tokens/s and
- * GFLOP/s as a ratio to a direct 2048^3 cblas_sgemm measured in this run), and teacher forcing
- * vs autoregressive decode of 256 tokens on small (the verifier's advantage). */
+/* Reference transformer throughput: prefill, decode and train_step on small, prefill and decode
+ * on medium (tokens/s and GFLOP/s as a ratio to a direct 2048^3 cblas_sgemm measured in this
+ * run), and teacher forcing vs autoregressive decode of 256 tokens on small (the verifier's
+ * advantage). */
 #include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,7 @@ typedef struct loaded {
     vt_model_config c;
     vt_rvalue *params;
     size_t np;
-    vt_tensor *R;
+    vt_tensor *R; /* the fingerprint key's words, [2] ui32 (the graphs build R from it) */
 } loaded;
 
 static int load(loaded *m, const char *preset, vt_error *err) {
@@ -35,8 +36,14 @@ static int load(loaded *m, const char *preset, vt_error *err) {
     if (vt_model_init_weights(&m->c, 0, &w, err)) return 1;
     m->np = vt_model_num_params(&m->c);
     m->params = calloc(m->np, sizeof *m->params);
-    int rc = vt_model_param_args(&m->c, w, m->params, err) || vt_model_fp_matrix(&m->c, vt_key_from_seed(1), &m->R, err);
+    int rc = vt_model_param_args(&m->c, w, m->params, err);
     vt_tensor_set_free(w);
+    int64_t two = 2;
+    m->R = vt_tensor_create(VT_U32, 1, &two, 0, err);
+    if (!m->R) return 1;
+    vt_key k = vt_key_from_seed(1);
+    ((uint32_t *)m->R->data)[0] = k.k[0];
+    ((uint32_t *)m->R->data)[1] = k.k[1];
     return rc;
 }
 
@@ -163,14 +170,43 @@ static int bench_tf_vs_ar(vt_engine *e, vt_error *err) {
     return rc;
 }
 
+/* One SGD train_step on small (B = 1, T = 128) including the in-graph gradient fingerprint;
+ * FLOPs counted as 3x the forward pass (backward = 2x forward), the fingerprint not counted. */
+static int bench_train(vt_engine *e, double peak, vt_error *err) {
+    if (!vt_bench_selected("model_train_step_small")) return 0;
+    loaded m;
+    memset(&m, 0, sizeof m);
+    if (load(&m, "small", err)) return 1;
+    const int64_t T = 128;
+    vt_module *ts = NULL;
+    int rc = vt_model_emit_train_step(&m.c, 1, T, VT_OPT_SGD, &ts, err) != VT_OK;
+    vt_tensor *lr = vt_tensor_create(VT_F32, 0, NULL, 0, err);
+    if (lr) *(float *)lr->data = 1e-3f;
+    vt_tensor *x[4] = {tokens(2, 1, T, m.c.vocab), tokens(2, 1, T, m.c.vocab - 1), lr, m.R};
+    double s = rc || !lr ? -1 : median_run(e, &m, ts, x, 4, 3, err);
+    if (s < 0) rc = 1;
+    else {
+        double gf = 3.0 * flops_seq(&m.c, T) / s / 1e9;
+        char unit[128];
+        snprintf(unit, sizeof unit, "tokens/s (B=1 T=%lld SGD, %.1f GFLOP/s, %.3f s/step)", (long long)T, gf, s);
+        vt_bench_print_ratio("model_train_step_small", (double)T / s, unit, gf / peak, "dot_2048");
+    }
+    vt_tensor_release(x[0]);
+    vt_tensor_release(x[1]);
+    vt_tensor_release(lr);
+    vt_module_free(ts);
+    unload(&m);
+    return rc;
+}
+
 int main(int argc, char **argv) {
     vt_blas_setup(argc, argv);
     vt_error err = {0};
     double peak = sgemm_gflops();
     vt_bench_print("dot_2048", peak, "GFLOP/s (cblas_sgemm 2048^3 f32)");
     vt_engine *e = vt_engine_create(NULL, &err);
-    int rc = !e || bench_preset(e, "small", 128, 8, 56, 3, peak, &err) || bench_tf_vs_ar(e, &err) ||
-             bench_preset(e, "medium", 128, 8, 24, 1, peak, &err);
+    int rc = !e || bench_preset(e, "small", 128, 8, 56, 3, peak, &err) || bench_train(e, peak, &err) ||
+             bench_tf_vs_ar(e, &err) || bench_preset(e, "medium", 128, 8, 24, 1, peak, &err);
     if (rc) fprintf(stderr, "bench_model: %s\n", err.msg);
     vt_engine_destroy(e);
     return rc;

@@ -43,6 +43,17 @@ vt_status vt_store_close(vt_store *s, vt_error *err);
 /* The schema version recorded in the open file. */
 int vt_store_file_schema_version(const vt_store *s);
 bool vt_store_writable(const vt_store *s);
+/* Prepared statements are cached per handle (finalized on close); off, every call prepares its
+ * statements afresh: the cache's baseline in benchmarks. On by default. */
+void vt_store_set_stmt_cache(vt_store *s, bool on);
+
+/* Bulk ingest (writers, outside a transaction): the file switches from WAL to SQLite's rollback
+ * journal, in which pages appended to the file are written once (WAL writes every page twice:
+ * into the log, then into the file at checkpoint) and each commit is made durable (fsync).
+ * Crash safety is the same: a killed writer's transaction is rolled back from the -journal on
+ * the next read-write open. While it is on, readers wait while a transaction writes. The file
+ * must be open by this connection alone (else VT_EIO, nothing changed); off returns to WAL. */
+vt_status vt_store_set_bulk(vt_store *s, bool on, vt_error *err);
 
 /* Groups several puts into one transaction (nestable by count: only the outermost commits).
  * Every put below is atomic on its own when no transaction is open. */
@@ -254,6 +265,8 @@ typedef struct vt_store_filter {
     int64_t trace;            /* events: 0 = any */
     int64_t limit;            /* 0: no limit */
     bool latest;              /* bundles: newest step first (with limit: "latest K") */
+    bool has_step;
+    int64_t step;             /* bundles: exactly this step (the checkpoint of (graph, step)) */
 } vt_store_filter;
 /* KIND: objects, tensors, graphs, derivations, traces, events, bundles, devices, links,
  * challenges, claims. Rows come back as a JSON array of objects (caller json_decref's). */

@@ -28,13 +28,18 @@ static const char help_text[] =
     "  put-graph FILE [--role R] [--meta JSON]       store a StableHLO graph, print its id\n"
     "  put-tensor FILE...           store .npy/.safetensors tensors, print their ids\n"
     "  derive SRC DST --kind K [--params JSON]       record that graph DST derives from SRC\n"
+    "  derive GRAPH --transform NAME [options]       run `veritor transform NAME` on a stored graph,\n"
+    "                               store the result (--role, default verification), record it\n"
     "  import-trace FILE --graph ID [--meta JSON]    events from JSON lines (docs/database.md)\n"
     "  put-bundle --kind K [--graph ID] [--step N] [--seed NAME=KEY]... [--meta JSON]\n"
     "             ROLE/NAME=FILE...  a data bundle (checkpoint, execution, ...), print its id\n"
+    "  put-challenge --kind K --issued NS [--deadline NS] [--device D] [--op OP] [--seed KEY]\n"
+    "             [--params JSON]    record a challenge the challenger issued, print its number\n"
+    "  respond-challenge N FILE --at NS   store FILE as the prover's response to challenge N\n"
     "\n"
     "Filters for ls: --graph ID  --strategy S  --kind K  --device D[,D...]  --op OP  --trace N\n"
-    "  --from NS --to NS (event time window)  --meta KEY=VALUE  --limit N  --latest (bundles,\n"
-    "  newest step first: with --limit K the latest K checkpoints)\n"
+    "  --from NS --to NS (event time window)  --meta KEY=VALUE  --limit N  --step N (bundles)\n"
+    "  --latest (bundles, newest step first: with --limit K the latest K checkpoints)\n"
     "\n"
     "Reading commands open the file read-only and defensively, as a verifier does (immutable,\n"
     "schema compared, triggers and views off, quick_check); --live reads a file a prover is still\n"
@@ -44,6 +49,8 @@ static const char help_text[] =
     "  --db FILE      the database (default: $VERITOR_DB)\n"
     "  --json         machine-readable output\n"
     "  --compress     zstd-compress new objects\n"
+    "  --bulk         writing commands: write pages once through a rollback journal instead of the\n"
+    "                 WAL (fast for large tensors; needs the file alone, readers wait meanwhile)\n"
     "  -o, --output   export-claim: the directory to write\n"
     "  -h, --help     this help\n"
     "\n"
@@ -51,7 +58,9 @@ static const char help_text[] =
 
 typedef struct opts {
     const char *db, *output, *role, *meta, *kind, *params, *graph;
-    bool json, compress, rw, live, latest;
+    bool json, compress, rw, live, latest, bulk;
+    bool has_issued, has_deadline, has_at;
+    int64_t issued, deadline, at;
     vt_store_filter f;
     bool has_step;
     int64_t step;
@@ -87,6 +96,7 @@ static int parse_opts(int argc, char **argv, int first, opts *o) {
     } while (0)
         if (!strcmp(a, "--json")) o->json = true;
         else if (!strcmp(a, "--compress")) o->compress = true;
+        else if (!strcmp(a, "--bulk")) o->bulk = true;
         else if (!strcmp(a, "--rw")) o->rw = true;
         else if (!strcmp(a, "--live")) o->live = true;
         else if (!strcmp(a, "--latest")) o->f.latest = true;
@@ -118,13 +128,16 @@ static int parse_opts(int argc, char **argv, int first, opts *o) {
             if (o->nseeds == 64) return vt_cli_usage("db", "too many --seed options");
             o->seeds[o->nseeds++] = v;
         } else if (!strcmp(a, "--trace") || !strcmp(a, "--limit") || !strcmp(a, "--step") || !strcmp(a, "--from") ||
-                   !strcmp(a, "--to")) {
+                   !strcmp(a, "--to") || !strcmp(a, "--issued") || !strcmp(a, "--deadline") || !strcmp(a, "--at")) {
             NEED_VALUE;
             int64_t n;
             if (!parse_i64(v, &n)) return vt_cli_usage("db", "%s: '%s' is not an integer", a, v);
             if (!strcmp(a, "--trace")) o->f.trace = n;
             else if (!strcmp(a, "--limit")) o->f.limit = n;
-            else if (!strcmp(a, "--step")) { o->has_step = true; o->step = n; }
+            else if (!strcmp(a, "--step")) { o->has_step = o->f.has_step = true; o->step = o->f.step = n; }
+            else if (!strcmp(a, "--issued")) { o->has_issued = true; o->issued = n; }
+            else if (!strcmp(a, "--deadline")) { o->has_deadline = true; o->deadline = n; }
+            else if (!strcmp(a, "--at")) { o->has_at = true; o->at = n; }
             else if (!strcmp(a, "--from")) { if (!o->f.has_time) o->f.t1 = INT64_MAX; o->f.has_time = true; o->f.t0 = n; }
             else { if (!o->f.has_time) o->f.t0 = INT64_MIN; o->f.has_time = true; o->f.t1 = n; }
         } else if (a[0] == '-' && a[1]) {
@@ -144,6 +157,10 @@ static int open_db(const opts *o, vt_store_mode mode, vt_store **s) {
     vt_error e;
     vt_error_clear(&e);
     if (vt_store_open(o->db, &so, s, &e) != VT_OK) return fail(&e);
+    if (o->bulk && vt_store_writable(*s) && vt_store_set_bulk(*s, true, &e) != VT_OK) {
+        vt_store_close(*s, NULL);
+        return fail(&e);
+    }
     return -1;
 }
 
@@ -166,9 +183,17 @@ static void print_value(json_t *v) {
     if (json_is_string(v)) fputs(json_string_value(v), stdout);
     else if (json_is_null(v)) fputs("-", stdout);
     else {
-        char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-        fputs(t ? t : "?", stdout);
-        free(t);
+        /* RFC 8785 form where it applies: shortest round-trip numbers (1.87, not 1.8700000000000001). */
+        vt_buf b;
+        vt_buf_init(&b);
+        vt_error e;
+        if (vt_canonical_json(v, &b, &e) == VT_OK && !b.failed) fputs(vt_buf_cstr(&b), stdout);
+        else {
+            char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+            fputs(t ? t : "?", stdout);
+            free(t);
+        }
+        vt_buf_free(&b);
     }
 }
 
@@ -558,6 +583,46 @@ static int cmd_put_bundle(const opts *o) {
     return finish(s, 0);
 }
 
+static int cmd_put_challenge(const opts *o) {
+    if (o->npos || !o->kind || !o->has_issued || o->nseeds > 1)
+        return vt_cli_usage("db", "usage: db put-challenge --kind K --issued NS [--deadline NS] [--device D] [--op OP] "
+                                  "[--seed KEY] [--params JSON]");
+    vt_store *s;
+    int rc = open_db(o, VT_STORE_RW, &s);
+    if (rc >= 0) return rc;
+    vt_store_challenge c = {o->kind, o->f.device, o->f.op_id, o->nseeds ? o->seeds[0] : NULL, o->params,
+                            o->issued, o->has_deadline ? o->deadline : -1};
+    int64_t id;
+    vt_error e;
+    vt_error_clear(&e);
+    if (vt_store_put_challenge(s, &c, &id, &e) != VT_OK) return finish(s, fail(&e));
+    printf("challenge %lld\n", (long long)id);
+    return finish(s, 0);
+}
+
+static int cmd_respond_challenge(const opts *o) {
+    int64_t id;
+    if (o->npos != 2 || !parse_i64(o->pos[0], &id) || !o->has_at)
+        return vt_cli_usage("db", "usage: db respond-challenge N FILE --at NS");
+    char *data;
+    size_t len;
+    vt_error e;
+    vt_error_clear(&e);
+    /* Responses are objects, which are read whole: the object limit bounds them. */
+    if (vt_read_file(o->pos[1], (size_t)1 << 30, &data, &len, &e) != VT_OK) return fail(&e);
+    vt_store *s;
+    int rc = open_db(o, VT_STORE_RW, &s);
+    if (rc >= 0) {
+        free(data);
+        return rc;
+    }
+    vt_status st = vt_store_respond_challenge(s, id, data, len, o->at, &e);
+    free(data);
+    if (st) return finish(s, fail(&e));
+    printf("challenge %lld: response of %zu bytes stored\n", (long long)id, len);
+    return finish(s, 0);
+}
+
 int vt_cmd_db(int argc, char **argv) {
     for (int i = 1; i < argc; i++)
         if (vt_cli_is_help(argv[i])) {
@@ -566,6 +631,7 @@ int vt_cmd_db(int argc, char **argv) {
         }
     if (argc < 2) return vt_cli_usage("db", "missing subcommand");
     const char *sub = argv[1];
+    if (!strcmp(sub, "derive")) { int vt_cmd_db_derive(int, char **); int r = vt_cmd_db_derive(argc, argv); if (r >= 0) return r; } /* --transform form: cmd_db_derive.c */
     opts o;
     int rc = parse_opts(argc, argv, 2, &o);
     if (rc >= 0) return rc;
@@ -583,5 +649,7 @@ int vt_cmd_db(int argc, char **argv) {
     if (!strcmp(sub, "derive")) return cmd_derive(&o);
     if (!strcmp(sub, "import-trace")) return cmd_import_trace(&o);
     if (!strcmp(sub, "put-bundle")) return cmd_put_bundle(&o);
+    if (!strcmp(sub, "put-challenge")) return cmd_put_challenge(&o);
+    if (!strcmp(sub, "respond-challenge")) return cmd_respond_challenge(&o);
     return vt_cli_usage("db", "unknown subcommand '%s'", sub);
 }

@@ -11,13 +11,15 @@
 
 static const char help_text[] =
     "usage: veritor model init PRESET -o DIR [--seed S] [--compute f32|f64] [--weights f32|bf16|f64]\n"
+    "                          [--norm rms|layernorm] [--positions learned|rope]\n"
     "                          [--seq T] [--prompt-len P] [--max-new N]\n"
     "       veritor model decode DIR --prompt 1,2,3 [--max-new N] [--temperature T] [--top-k K]\n"
     "                          [--top-p P] [--min-p M] [--key K] [--fp-key F] [--fingerprints FILE]\n"
     "                          [--logits FILE]\n"
     "\n"
     "Presets: tiny (V=256 d=64 L=2), small (V=4096 d=256 L=4), medium (V=32000 d=768 L=12);\n"
-    "RMSNorm, learned positions, tied embeddings (docs/model.md).\n"
+    "RMSNorm (default) or LayerNorm, learned (default) or rotary (RoPE) positions, tied embeddings\n"
+    "(docs/model.md).\n"
     "init writes DIR/config.json, DIR/weights.safetensors (parameter i drawn from\n"
     "normal(fold_in(PRNGKey(S), i)), default seed 0), DIR/prefill.mlir and\n"
     "DIR/teacher_forcing.mlir, DIR/train_step_sgd.mlir and DIR/train_step_adamw.mlir for tokens\n"
@@ -61,6 +63,8 @@ static int cmd_init(int argc, char **argv) {
     vt_model_config c;
     vt_error err;
     vt_dtype wdt = VT_DTYPE_INVALID, cdt = VT_F32;
+    vt_model_norm norm = VT_NORM_RMS;
+    vt_model_pos pos = VT_POS_LEARNED;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         if (a[0] != '-') {
@@ -78,6 +82,13 @@ static int cmd_init(int argc, char **argv) {
         else if (!strcmp(a, "--max-new")) ok = vt_cli_parse_u64(v, &N) && N >= 1 && N <= (1u << 20);
         else if (!strcmp(a, "--weights")) ok = (wdt = vt_dtype_from_name(v)) != VT_DTYPE_INVALID;
         else if (!strcmp(a, "--compute")) ok = (cdt = vt_dtype_from_name(v)) != VT_DTYPE_INVALID;
+        else if (!strcmp(a, "--norm")) {
+            ok = !strcmp(v, "rms") || !strcmp(v, "rmsnorm") || !strcmp(v, "layernorm");
+            norm = !strcmp(v, "layernorm") ? VT_NORM_LAYER : VT_NORM_RMS;
+        } else if (!strcmp(a, "--positions")) {
+            ok = !strcmp(v, "learned") || !strcmp(v, "rope");
+            pos = !strcmp(v, "rope") ? VT_POS_ROPE : VT_POS_LEARNED;
+        }
         else return vt_cli_usage("model", "unknown option '%s'", a);
         if (!ok) return vt_cli_usage("model", "%s: bad value '%s'", a, v);
     }
@@ -86,6 +97,8 @@ static int cmd_init(int argc, char **argv) {
     if (vt_model_preset(preset, &c, &err)) return fail(&err);
     c.weights = wdt == VT_DTYPE_INVALID ? cdt : wdt;
     c.compute = cdt;
+    c.norm = norm;
+    c.pos = pos;
     if (vt_model_config_check(&c, &err)) return fail(&err);
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
         vt_error_set(&err, VT_EIO, "%s: cannot create folder: %s", dir, strerror(errno));
@@ -193,7 +206,7 @@ static int cmd_decode(int argc, char **argv) {
     vt_engine *e = NULL;
     vt_rvalue *args = NULL, *res = NULL;
     size_t nres = 0, np = 0;
-    vt_tensor *pt = NULL, *R = NULL;
+    vt_tensor *pt = NULL, *fk = NULL; /* fk: the fingerprint key's words, [2] ui32 */
     snprintf(path, sizeof path, "%s/config.json", dir);
     vt_status s = vt_read_file(path, 1 << 20, &text, &len, &err);
     if (!s) s = vt_model_config_parse(text, len, &c, &err);
@@ -217,7 +230,12 @@ static int cmd_decode(int argc, char **argv) {
         if (!args) s = vt_error_set(&err, VT_ENOMEM, "model decode: out of memory");
     }
     if (!s) s = vt_model_param_args(&c, w, args, &err);
-    if (!s) s = vt_model_fp_matrix(&c, fpkey, &R, &err);
+    if (!s) {
+        int64_t two = 2;
+        fk = vt_tensor_create(VT_U32, 1, &two, 0, &err);
+        if (!fk) s = err.code;
+        else ((uint32_t *)fk->data)[0] = fpkey.k[0], ((uint32_t *)fk->data)[1] = fpkey.k[1];
+    }
     if (!s) {
         int64_t pd = (int64_t)P;
         pt = vt_tensor_create(VT_I32, 1, &pd, 0, &err);
@@ -226,8 +244,8 @@ static int cmd_decode(int argc, char **argv) {
     }
     if (!s) {
         args[np] = vt_rvalue_tensor(pt);
-        args[np + 1] = vt_rvalue_tensor(R);
-        pt = R = NULL;
+        args[np + 1] = vt_rvalue_tensor(fk);
+        pt = fk = NULL;
         if (sampled) {
             int64_t one = 1, kd[2] = {1, 2};
             vt_tensor *x[5] = {vt_tensor_create(VT_F32, 1, &one, 0, &err), vt_tensor_create(VT_I32, 1, &one, 0, &err),
@@ -276,7 +294,7 @@ static int cmd_decode(int argc, char **argv) {
     free(args);
     vt_rvalues_release(res, nres);
     vt_tensor_release(pt);
-    vt_tensor_release(R);
+    vt_tensor_release(fk);
     vt_engine_destroy(e);
     vt_module_free(m);
     vt_tensor_set_free(w);

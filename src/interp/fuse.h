@@ -9,9 +9,12 @@ typedef struct vt_fused_group {
     size_t first, count;           /* ops [first, first + count) of the block */
     vt_fused_program prog;
     const vt_value **inputs;       /* register i <- value inputs[i] */
+    vt_tensor **consts;            /* non-NULL: input i is a constant of the group, not a slot */
+    const vt_value **slot_of;      /* non-NULL: input i reads this value's slot (a broadcast's operand) */
     size_t ninputs;
     const vt_value **outputs;      /* output k -> slot of outputs[k] */
     size_t noutputs;
+    size_t nbcasts;                /* broadcast_in_dim members: charged as if they ran */
 } vt_fused_group;
 
 /* Marks fusable runs in p->steps (steps[first].fused); last[v - base] is each value's last use. */

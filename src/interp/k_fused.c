@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-void vt_fused_init(vt_fused_program *p) { memset(p, 0, sizeof *p); }
+void vt_fused_init(vt_fused_program *p) {
+    memset(p, 0, sizeof *p);
+    for (int r = 0; r < VT_FUSED_MAX_REGS; r++) p->bc_rank[r] = -1;
+}
 
 static vt_status check_reg(const vt_fused_program *p, int r, const char *what, vt_error *err) {
     if (r < 0 || r >= p->n_regs)
@@ -31,6 +34,17 @@ vt_status vt_fused_input(vt_fused_program *p, vt_dtype t, int *reg, vt_error *er
     vt_status s = new_reg(p, t, reg, err);
     if (!s) p->n_inputs++;
     return s;
+}
+
+vt_status vt_fused_input_broadcast(vt_fused_program *p, vt_dtype t, int rank, const int64_t *dims, int *reg,
+                                   vt_error *err) {
+    if (rank < 0 || rank > VT_MAX_RANK || (rank && !dims))
+        return vt_error_set(err, VT_EINPUT, "fused program: broadcast input of rank %d", rank);
+    vt_status s = vt_fused_input(p, t, reg, err);
+    if (s) return s;
+    p->bc_rank[*reg] = rank;
+    for (int i = 0; i < rank; i++) p->bc_dims[*reg][i] = dims[i];
+    return VT_OK;
 }
 
 /* Appends an instruction whose op is already resolved; checks operand register types. */
@@ -119,17 +133,60 @@ vt_status vt_fused_output(vt_fused_program *p, int reg, vt_error *err) {
 }
 
 /* ---- execution ------------------------------------------------------------------------------ */
+/* How an expanded input (vt_fused_input_broadcast) maps output elements to its own. */
+typedef struct expand_map {
+    int64_t stride[VT_MAX_RANK]; /* input element stride per output dim (0: broadcast) */
+} expand_map;
+
 typedef struct fused_job {
     const vt_fused_program *p;
     const vt_tensor *const *inputs;
     vt_tensor *const *outputs;
     unsigned bcast_reg[VT_FUSED_MAX_REGS]; /* 1: register holds one broadcast element */
+    expand_map *expand[VT_FUSED_MAX_REGS]; /* non-NULL: register filled per block from the input */
     int bound_out[VT_FUSED_MAX_REGS];      /* output written in place by the producing instr, or -1 */
     size_t scratch_off[VT_FUSED_MAX_REGS];
     size_t scratch_bytes;
     size_t n;
     atomic_int failed;
 } fused_job;
+
+/* Fills dst with output elements [b, b + m) of broadcast_in_dim(src) (map: strides per output
+ * dim), in runs along the innermost dim: a copy, a fill or a strided walk. */
+static void expand_block(const vt_tensor *out, const expand_map *em, const uint8_t *src, size_t es, size_t b,
+                         size_t m, uint8_t *dst) {
+    int R = out->rank;
+    if (R == 0) {
+        if (m) memcpy(dst, src, es);
+        return;
+    }
+    int64_t idx[VT_MAX_RANK];
+    size_t rem = b;
+    for (int d = R - 1; d >= 0; d--) {
+        idx[d] = (int64_t)(rem % (size_t)out->dims[d]);
+        rem /= (size_t)out->dims[d];
+    }
+    size_t done = 0;
+    while (done < m) {
+        int64_t off = 0;
+        for (int d = 0; d < R; d++) off += idx[d] * em->stride[d];
+        size_t run = (size_t)(out->dims[R - 1] - idx[R - 1]);
+        if (run > m - done) run = m - done;
+        int64_t st = em->stride[R - 1];
+        const uint8_t *s = src + (size_t)off * es;
+        uint8_t *d = dst + done * es;
+        if (st == 1) memcpy(d, s, run * es);
+        else if (st == 0 && es == 4) {
+            uint32_t v;
+            memcpy(&v, s, 4);
+            for (size_t e = 0; e < run; e++) memcpy(d + 4 * e, &v, 4);
+        } else
+            for (size_t e = 0; e < run; e++) memcpy(d + e * es, s + (size_t)((int64_t)e * st) * es, es);
+        done += run;
+        idx[R - 1] += (int64_t)run;
+        for (int k = R - 1; k > 0 && idx[k] == out->dims[k]; k--) idx[k] = 0, idx[k - 1]++;
+    }
+}
 
 static void fused_blocks(void *arg, size_t b0, size_t b1) {
     fused_job *j = arg;
@@ -145,6 +202,11 @@ static void fused_blocks(void *arg, size_t b0, size_t b1) {
         size_t m = j->n - b < VT_FUSED_BLOCK ? j->n - b : VT_FUSED_BLOCK;
         for (int r = 0; r < p->n_inputs; r++) {
             const vt_tensor *t = j->inputs[r];
+            if (j->expand[r]) {
+                regp[r] = scratch + j->scratch_off[r];
+                expand_block(j->outputs[0], j->expand[r], t->data, vt_dtype_size(t->dtype), b, m, regp[r]);
+                continue;
+            }
             regp[r] = j->bcast_reg[r] ? t->data : (uint8_t *)t->data + b * vt_dtype_size(t->dtype);
         }
         for (int r = p->n_inputs; r < p->n_regs; r++) {
@@ -211,9 +273,29 @@ vt_status vt_fused_run(vt_kctx *ctx, const vt_fused_program *p, const vt_tensor 
         else if (!vt_k_bytes_ok(t))
             s = vt_error_set(err, VT_EINPUT, "fused program: input %d: %zu bytes for %zu elements", r, t->nbytes,
                              t->nelem);
-        else if (vt_tensor_same_shape(t, outputs[0]))
+        else if (p->bc_rank[r] >= 0) {
+            /* broadcast_in_dim(t, bc_dims[r]) to the outputs' shape, as the kernel checks it */
+            const vt_tensor *o = outputs[0];
+            bool ok = t->rank == p->bc_rank[r];
+            bool used[VT_MAX_RANK] = {false};
+            expand_map *em = ok ? calloc(1, sizeof *em) : NULL;
+            if (ok && !em) s = vt_error_set(err, VT_ENOMEM, "fused program: out of memory");
+            int64_t st = 1;
+            for (int i = t->rank - 1; ok && em && i >= 0; i--) {
+                int64_t d = p->bc_dims[r][i];
+                ok = d >= 0 && d < o->rank && !used[d] && (t->dims[i] == 1 || t->dims[i] == o->dims[d]);
+                if (!ok) break;
+                used[d] = true;
+                em->stride[d] = t->dims[i] == 1 ? 0 : st;
+                st *= t->dims[i];
+            }
+            j->expand[r] = em;
+            if (!ok && !s)
+                s = vt_error_set(err, VT_EINPUT, "fused program: input %d of shape %s does not broadcast to %s", r,
+                                 vt_tensor_type_str(t, b1, sizeof b1), vt_tensor_type_str(o, b2, sizeof b2));
+        } else if (vt_tensor_same_shape(t, outputs[0]))
             j->bcast_reg[r] = 0;
-        else if (t->rank == 0 && t->nelem == 1)
+        else if (t->nelem == 1) /* a scalar, or a one-element tensor of any rank */
             j->bcast_reg[r] = 1;
         else
             s = vt_error_set(err, VT_EINPUT, "fused program: input %d has shape %s, outputs %s", r,
@@ -234,6 +316,11 @@ vt_status vt_fused_run(vt_kctx *ctx, const vt_fused_program *p, const vt_tensor 
     if (!s) s = vt_kctx_charge(ctx, units, err);
     if (!s) {
         size_t off = 0;
+        for (int r = 0; r < p->n_inputs; r++)
+            if (j->expand[r]) {
+                j->scratch_off[r] = off;
+                off += ((size_t)VT_FUSED_BLOCK * vt_dtype_size(p->reg_t[r]) + 63) / 64 * 64;
+            }
         for (int r = p->n_inputs; r < p->n_regs; r++) {
             j->scratch_off[r] = off;
             if (j->bound_out[r] < 0) off += ((size_t)VT_FUSED_BLOCK * vt_dtype_size(p->reg_t[r]) + 63) / 64 * 64;
@@ -244,6 +331,7 @@ vt_status vt_fused_run(vt_kctx *ctx, const vt_fused_program *p, const vt_tensor 
         vt_k_parallel_for(ctx ? ctx->threads : 1, nblocks, 16, fused_blocks, j);
         if (atomic_load(&j->failed)) s = vt_error_set(err, VT_ENOMEM, "fused program: out of memory for scratch");
     }
+    for (int r = 0; r < VT_FUSED_MAX_REGS; r++) free(j->expand[r]);
     free(j);
     return s;
 }

@@ -19,6 +19,10 @@ typedef struct vt_fused_instr {
 
 typedef struct vt_fused_program {
     int n_inputs;   /* registers 0 .. n_inputs-1 are the inputs, in order */
+    /* bc_rank[r] >= 0: input r is broadcast into the outputs' shape as broadcast_in_dim with
+     * broadcast_dimensions bc_dims[r][0 .. bc_rank[r]) (filled block by block, never whole) */
+    int bc_rank[VT_FUSED_MAX_REGS];
+    int64_t bc_dims[VT_FUSED_MAX_REGS][VT_MAX_RANK];
     int n_regs;
     vt_dtype reg_t[VT_FUSED_MAX_REGS];
     int n_instrs;
@@ -30,6 +34,10 @@ typedef struct vt_fused_program {
 void vt_fused_init(vt_fused_program *p);
 /* Inputs must all be declared before the first instruction. *reg receives the register. */
 vt_status vt_fused_input(vt_fused_program *p, vt_dtype t, int *reg, vt_error *err);
+/* An input that enters as broadcast_in_dim(input, dims) to the outputs' shape: at run time its
+ * dims must be 1 or the output dim each maps to (VT_EINPUT otherwise). */
+vt_status vt_fused_input_broadcast(vt_fused_program *p, vt_dtype t, int rank, const int64_t *dims, int *reg,
+                                   vt_error *err);
 vt_status vt_fused_unary(vt_fused_program *p, vt_unary_op op, int x, int *reg, vt_error *err);
 vt_status vt_fused_binary(vt_fused_program *p, vt_binary_op op, int a, int b, int *reg, vt_error *err);
 vt_status vt_fused_compare(vt_fused_program *p, vt_cmp_dir dir, vt_cmp_type ct, int a, int b, int *reg,
@@ -39,7 +47,8 @@ vt_status vt_fused_clamp(vt_fused_program *p, int lo, int x, int hi, int *reg, v
 vt_status vt_fused_convert(vt_fused_program *p, int x, vt_dtype to, int *reg, vt_error *err);
 vt_status vt_fused_output(vt_fused_program *p, int reg, vt_error *err);
 
-/* Runs the program. inputs[i] has the outputs' shape or is a rank-0 scalar (broadcast);
+/* Runs the program. inputs[i] has the outputs' shape, one element (broadcast) or, when declared
+ * with vt_fused_input_broadcast, a shape that broadcasts to the outputs';
  * outputs are preallocated with their register's type and must not overlap the inputs. Work is
  * charged as if each instruction ran alone (same fuel fused or not). */
 vt_status vt_fused_run(vt_kctx *ctx, const vt_fused_program *p, const vt_tensor *const *inputs,

@@ -10,6 +10,10 @@
 #include "interp/blas.h"
 #include "interp/k_shape.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #define CH 256 /* elements per converted chunk; a multiple of 8 so lanes line up across chunks */
 
 const char *vt_reduce_op_name(vt_reduce_op op) {
@@ -191,6 +195,44 @@ static float round_narrow(vt_dtype t, float x) {
 DEFINE_FOLD(float, f, maxf_, minf_)
 DEFINE_FOLD(double, d, maxd_, mind_)
 
+/* maximum / minimum of f32 four lanes at a time with exactly maxf_ / minf_'s rules, as bit
+ * selections: a NaN operand wins (a's first), equal values give a & b for max (+0 unless both
+ * are -0) and a | b for min, otherwise the larger / smaller. Softmax's row maxima are the
+ * case that matters; the scalar helpers branch on every element. */
+#if defined(__SSE2__)
+static inline __m128 sel4(__m128 m, __m128 a, __m128 b) { return _mm_or_ps(_mm_and_ps(m, a), _mm_andnot_ps(m, b)); }
+static inline __m128 maxmin4(bool is_max, __m128 a, __m128 b) {
+    __m128 win = is_max ? _mm_cmpgt_ps(a, b) : _mm_cmplt_ps(a, b);
+    __m128 eqv = is_max ? _mm_and_ps(a, b) : _mm_or_ps(a, b);
+    __m128 r = sel4(_mm_cmpeq_ps(a, b), eqv, sel4(win, a, b));
+    return sel4(_mm_cmpunord_ps(a, a), a, sel4(_mm_cmpunord_ps(b, b), b, r));
+}
+#endif
+
+/* lanes_f for maximum / minimum (the 8-lane order of lanes_f, same results). */
+static void lanes_maxmin_f(bool is_max, const float *x, size_t m, float *lane) {
+    size_t j = 0;
+#if defined(__SSE2__)
+    __m128 l0 = _mm_loadu_ps(lane), l1 = _mm_loadu_ps(lane + 4);
+    for (; j + 8 <= m; j += 8) {
+        l0 = maxmin4(is_max, l0, _mm_loadu_ps(x + j));
+        l1 = maxmin4(is_max, l1, _mm_loadu_ps(x + j + 4));
+    }
+    _mm_storeu_ps(lane, l0);
+    _mm_storeu_ps(lane + 4, l1);
+#endif
+    for (; j < m; j++) lane[j & 7] = is_max ? maxf_(lane[j & 7], x[j]) : minf_(lane[j & 7], x[j]);
+}
+
+/* rows_f for maximum / minimum: acc[j] = op(acc[j], x[j]). */
+static void rows_maxmin_f(bool is_max, const float *x, size_t m, float *acc) {
+    size_t j = 0;
+#if defined(__SSE2__)
+    for (; j + 4 <= m; j += 4) _mm_storeu_ps(acc + j, maxmin4(is_max, _mm_loadu_ps(acc + j), _mm_loadu_ps(x + j)));
+#endif
+    for (; j < m; j++) acc[j] = is_max ? maxf_(acc[j], x[j]) : minf_(acc[j], x[j]);
+}
+
 static float identity_f(vt_reduce_op op) {
     return op == VT_REDUCE_ADD ? -0.0f : op == VT_REDUCE_MUL ? 1.0f : op == VT_REDUCE_MAX ? -INFINITY : INFINITY;
 }
@@ -209,7 +251,8 @@ static void fold_f32(vt_reduce_op op, vt_dtype t, const rplan *pl, float init, f
                     size_t m = pl->R - r0 < CH ? pl->R - r0 : CH;
                     const char *p = pl->src + (o1 * pl->R + r0) * es;
                     const float *x = narrow ? (vt_k_to_f32(t, p, buf, m), buf) : (const float *)p;
-                    if (!rnd) lanes_f(op, x, m, lane);
+                    if (!rnd && (op == VT_REDUCE_MAX || op == VT_REDUCE_MIN)) lanes_maxmin_f(op == VT_REDUCE_MAX, x, m, lane);
+                    else if (!rnd) lanes_f(op, x, m, lane);
                     else
                         for (size_t j = 0; j < m; j++) lane[j & 7] = round_narrow(t, op_f(op, lane[j & 7], x[j]));
                 }
@@ -219,7 +262,8 @@ static void fold_f32(vt_reduce_op op, vt_dtype t, const rplan *pl, float init, f
                     const char *p = pl->src + ((o1 * pl->R + r) * pl->O2 + c0) * es;
                     const float *x = narrow ? (vt_k_to_f32(t, p, buf, m2), buf) : (const float *)p;
                     float *a = acc + (r & 7) * CH;
-                    if (!rnd) rows_f(op, x, m2, a);
+                    if (!rnd && (op == VT_REDUCE_MAX || op == VT_REDUCE_MIN)) rows_maxmin_f(op == VT_REDUCE_MAX, x, m2, a);
+                    else if (!rnd) rows_f(op, x, m2, a);
                     else
                         for (size_t j = 0; j < m2; j++) a[j] = round_narrow(t, op_f(op, a[j], x[j]));
                 }

@@ -2,6 +2,7 @@
  * Real floats are computed in double (f32 rounds once at the store; narrow floats go through
  * the f64 loops via vt_k_run_range); complex<f32> is computed in double complex. */
 #include "interp/k_elementwise.h"
+#include "interp/k_fastmath.h"
 
 #include <complex.h>
 #include <math.h>
@@ -143,12 +144,33 @@ static void unf64_SINH(const vt_k_op *k, const void *const *in, void *out, size_
     }
 }
 
+/* f32 exp, tanh and logistic on veritor's own vectorised double code (k_fastmath.h). */
+#define DEF_FAST(OP, FN)                                                                          \
+    static void unf32_fast_##OP(const vt_k_op *k, const void *const *in, void *out, size_t n) {   \
+        (void)k;                                                                                  \
+        FN(in[0], out, n);                                                                        \
+    }
+DEF_FAST(EXP, vt_fm_exp_f32_n)
+DEF_FAST(TANH, vt_fm_tanh_f32_n)
+DEF_FAST(LOGISTIC, vt_fm_logistic_f32_n)
+#undef DEF_FAST
+
 static const vt_k_core_fn unf32[VT_UN_COUNT] = {
 #define ENT(OP, EXPR) [VT_UN_##OP] = unf32_##OP,
     UNF_OPS(ENT)
 #undef ENT
     [VT_UN_SINH] = unf32_SINH,
 };
+
+/* The f32 loop of op: the fast ones where they exist, else the libm table. */
+static vt_k_core_fn unf32_core(vt_unary_op op) {
+    switch (op) {
+    case VT_UN_EXP: return unf32_fast_EXP;
+    case VT_UN_TANH: return unf32_fast_TANH;
+    case VT_UN_LOGISTIC: return unf32_fast_LOGISTIC;
+    default: return unf32[op];
+    }
+}
 static const vt_k_core_fn unf64[VT_UN_COUNT] = {
 #define ENT(OP, EXPR) [VT_UN_##OP] = unf64_##OP,
     UNF_OPS(ENT)
@@ -383,7 +405,7 @@ vt_status vt_k_unary_resolve(vt_unary_op op, vt_dtype in, vt_k_op *k, vt_error *
     }
     case VT_KIND_FLOAT:
         if (in == VT_F32) {
-            k->core = op == VT_UN_IS_FINITE ? isfin_f32 : unf32[op];
+            k->core = op == VT_UN_IS_FINITE ? isfin_f32 : unf32_core(op);
         } else {
             k->core = op == VT_UN_IS_FINITE ? isfin_f64 : unf64[op];
             if (in != VT_F64) { /* narrow: computed in f64, rounded once to the type */

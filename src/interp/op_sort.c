@@ -1,9 +1,12 @@
-/* sort (multi-operand, any comparator region, stable merge sort — the stable order is also a
- * valid result when is_stable is false, so results never depend on the flag) and chlo.top_k
- * (descending, NaN above +inf, ties to the lower index). A comparator that is a single compare
- * of its first two arguments runs as a typed comparison; any other runs on scalars. */
+/* sort (multi-operand, any comparator region, stable — the stable order is also a valid result
+ * when is_stable is false, so results never depend on the flag) and chlo.top_k (descending, NaN
+ * above +inf, ties to the lower index). A comparator that is one LT/GT compare of the first two
+ * arguments, possibly through JAX's -0/NaN canonicalising selects, sorts by radix (k_sort.c)
+ * unless a FLOAT compare meets a NaN; other single compares run a merge sort with a typed
+ * comparison; any other comparator runs on scalars (docs/gather_scatter_sort.md). */
 #include "interp/interp_internal.h"
 #include "interp/k_elementwise.h"
+#include "interp/k_sort.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -99,13 +102,94 @@ static bool fast_comparator(const vt_region *reg, size_t N, vt_dtype t, vt_k_op 
     return vt_k_compare_resolve(dir, ct, t, k, &e) == VT_OK;
 }
 
+/* ---- comparators that order by a key ---- */
+
+static bool cmp_attrs(const vt_op *op, vt_cmp_dir *dir, vt_cmp_type *ct) {
+    const char *d = vt_attr_enum(op, "comparison_direction"), *ty = vt_attr_enum(op, "compare_type");
+    *ct = VT_CMPT_DEFAULT;
+    return d && vt_cmp_dir_from_name(d, dir) && (!ty || vt_cmp_type_from_name(ty, ct));
+}
+
+/* The bits of a one-element constant of type t. */
+static bool const_bits(const vt_value *v, vt_dtype t, uint64_t *bits) {
+    const vt_op *op = v->def;
+    if (!op || op->code != VT_OP_CONSTANT || op->nresults != 1) return false;
+    vt_attr *a = vt_op_attr(op, "value");
+    if (!a || a->kind != VT_ATTR_DENSE || !a->tensor || a->tensor->dtype != t || a->tensor->nelem != 1) return false;
+    *bits = 0;
+    memcpy(bits, a->tensor->data, vt_dtype_size(t));
+    return true;
+}
+
+/* v is key(arg): arg itself, or select(pred, constant, inner) with pred `compare NE arg, arg`
+ * (NaNs become the constant) or `compare EQ arg, +-0` (zeros become the constant), FLOAT
+ * compares, and inner again key(arg). The predicates test arg itself and never hold together,
+ * so the nesting order does not matter. */
+static bool match_key(const vt_value *v, const vt_value *arg, vt_dtype t, vt_sort_key *k, int depth) {
+    if (v == arg) return true;
+    const vt_op *sel = v->def;
+    if (depth > 2 || !sel || sel->code != VT_OP_SELECT || sel->noperands != 3 || !vt_dtype_is_float(t)) return false;
+    uint64_t cbits, zb;
+    const vt_op *p = sel->operands[0]->def;
+    vt_cmp_dir d;
+    vt_cmp_type ct;
+    if (!const_bits(sel->operands[1], t, &cbits) || !p || p->code != VT_OP_COMPARE || p->noperands != 2 ||
+        !cmp_attrs(p, &d, &ct) || (ct != VT_CMPT_DEFAULT && ct != VT_CMPT_FLOAT))
+        return false;
+    const vt_value *x = p->operands[0], *y = p->operands[1];
+    if (d == VT_CMP_NE && x == arg && y == arg && !k->nan_to) {
+        k->nan_to = true, k->nan_bits = cbits;
+    } else if (d == VT_CMP_EQ && (x == arg) != (y == arg) && const_bits(x == arg ? y : x, t, &zb) &&
+               vt_load_f64(t, &zb) == 0.0 && !k->zero_to) {
+        k->zero_to = true, k->zero_bits = cbits;
+    } else {
+        return false;
+    }
+    return match_key(sel->operands[2], arg, t, k, depth + 1);
+}
+
+/* True when the comparator is compare(LT or GT, key(arg0), key(arg1)) (either argument order)
+ * over keys of a radix-sortable type, its body nothing but constants, compares and selects. */
+static bool key_comparator(const vt_region *reg, size_t N, vt_dtype t, vt_sort_key *out) {
+    if (reg->nblocks != 1) return false;
+    const vt_block *b = reg->blocks[0];
+    if (b->nargs != 2 * N || b->nops < 2) return false;
+    for (size_t i = 0; i + 1 < b->nops; i++) {
+        vt_opcode oc = b->ops[i]->code;
+        if (oc != VT_OP_CONSTANT && oc != VT_OP_COMPARE && oc != VT_OP_SELECT) return false;
+    }
+    const vt_op *ret = b->ops[b->nops - 1], *cmp = ret->noperands == 1 ? ret->operands[0]->def : NULL;
+    if (!cmp || cmp->code != VT_OP_COMPARE || cmp->noperands != 2) return false;
+    vt_cmp_dir dir;
+    vt_cmp_type ct;
+    if (!cmp_attrs(cmp, &dir, &ct) || (dir != VT_CMP_LT && dir != VT_CMP_GT)) return false;
+    vt_error e;
+    vt_k_op kop;
+    if (vt_k_compare_resolve(dir, ct, t, &kop, &e) != VT_OK || !vt_k_sort_radix_ok(t, ct)) return false;
+    for (int swap = 0; swap < 2; swap++) {
+        vt_sort_key ka = {0}, kb = {0};
+        if (match_key(cmp->operands[0], &b->args[swap], t, &ka, 0) && match_key(cmp->operands[1], &b->args[1 - swap], t, &kb, 0) &&
+            ka.zero_to == kb.zero_to && ka.nan_to == kb.nan_to && ka.zero_bits == kb.zero_bits && ka.nan_bits == kb.nan_bits) {
+            *out = ka;
+            out->ct = ct;
+            /* compare(b, a) LT means a goes first when a > b */
+            out->descending = (dir == VT_CMP_GT) != (swap == 1);
+            return true;
+        }
+    }
+    return false;
+}
+
 static vt_status sort_rows(vt_run *r, vt_frame *f, const vt_region *cmp, size_t N, const vt_tensor *const *xs, int dim,
-                           vt_tensor **outs, size_t keep) {
+                           vt_tensor *const *outs, size_t keep) {
     const vt_tensor *x0 = xs[0];
     size_t n = (size_t)x0->dims[dim], stride = 1, outer = 1;
     for (int d = x0->rank - 1; d > dim; d--) stride *= (size_t)x0->dims[d];
     for (int d = 0; d < dim; d++) outer *= (size_t)x0->dims[d];
     sort_ctx c = {r, f, cmp, N, xs, 0, stride, false, {0}, false, VT_OK};
+    vt_sort_key key;
+    if (cmp && n <= UINT32_MAX && key_comparator(cmp, N, x0->dtype, &key) && !vt_k_sort_meets_nan(x0, &key))
+        return vt_k_sort_radix(&r->kc, N, xs, dim, &key, outs, keep, NULL, r->err);
     c.fast = cmp && fast_comparator(cmp, N, x0->dtype, &c.kop, &c.swap);
     size_t *perm = malloc((n ? n : 1) * sizeof *perm), *tmp = malloc((n ? n : 1) * sizeof *tmp);
     if (!perm || !tmp) {
@@ -147,8 +231,14 @@ static vt_status exec_sort(vt_run *r, vt_frame *f, const vt_op *op, vt_rvalue *i
     vt_attr_i64(op, "dimension", &dim);
     if (dim < 0) dim += xs[0]->rank;
     if (dim < 0 || dim >= xs[0]->rank) return vt_error_set(r->err, VT_EINPUT, "sort: dimension out of range");
-    for (size_t i = 0; i < N && !s; i++)
+    for (size_t i = 1; i < N; i++)
+        if (!vt_tensor_same_shape(xs[i], xs[0]))
+            return vt_error_set(r->err, VT_EINPUT, "sort: operand %zu differs in shape from operand 0", i);
+    for (size_t i = 0; i < N && !s; i++) {
         if (!(res[i] = vt_rt_result(r, op, i))) s = r->err->code;
+        else if (res[i]->dtype != xs[i]->dtype || !vt_tensor_same_shape(res[i], xs[i]))
+            s = vt_error_set(r->err, VT_EINPUT, "sort: result %zu does not have operand %zu's type", i, i);
+    }
     if (!s && xs[0]->nelem)
         s = sort_rows(r, f, op->regions[0], N, (const vt_tensor *const *)xs, (int)dim, res, (size_t)xs[0]->dims[dim]);
     for (size_t i = 0; i < N; i++) {
@@ -174,7 +264,16 @@ static vt_status exec_top_k(vt_run *r, vt_frame *f, const vt_op *op, vt_rvalue *
         return r->err->code;
     }
     size_t n = (size_t)x->dims[x->rank - 1];
-    {
+    size_t want = n ? x->nelem / n * (size_t)k : 0;
+    if (vals->dtype != x->dtype || vals->nelem != want || !vt_dtype_is_int(idx->dtype) || idx->nelem != want) {
+        vt_tensor_release(vals), vt_tensor_release(idx);
+        return vt_error_set(r->err, VT_EINPUT, "top_k: results must be %zu values of the operand's type and integer indices", want);
+    }
+    vt_sort_key key = {true, vt_dtype_is_float(x->dtype) ? VT_CMPT_TOTALORDER : VT_CMPT_DEFAULT, false, false, 0, 0};
+    if (vt_k_sort_radix_ok(x->dtype, key.ct) && n <= UINT32_MAX) {
+        const vt_tensor *xs1[1] = {x};
+        s = vt_k_sort_radix(&r->kc, 1, xs1, x->rank - 1, &key, &vals, (size_t)k, idx, r->err);
+    } else {
         sort_ctx sc = {r, f, NULL, 1, (const vt_tensor *const *)&x, 0, 1, true, {0}, true, VT_OK};
         /* "a before b" when a > b in total order: GT TOTALORDER (ints: GT). */
         vt_cmp_type ct = vt_dtype_is_float(x->dtype) ? VT_CMPT_TOTALORDER : VT_CMPT_DEFAULT;

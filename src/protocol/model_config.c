@@ -1,6 +1,6 @@
 /* Reference transformer configs: presets, checks, config.json, the canonical parameter order
  * and the weight derivation from the PRNG (docs/model.md). */
-#include "veritor/workload.h"
+#include "protocol/model_internal.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -8,9 +8,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Per-layer parameters, in order; the layer block repeats these L times. */
-#define PER_LAYER 8
-static const char *const layer_names[PER_LAYER] = {"attn_norm", "wq", "wk", "wv", "wo", "mlp_norm", "w1", "w2"};
+/* Per-layer parameters by slot (model_internal.h); RMSNorm layers omit the two biases. */
+static const char *const slot_names[SL_COUNT] = {"attn_norm", "attn_norm_bias", "wq", "wk", "wv",
+                                                 "wo", "mlp_norm", "mlp_norm_bias", "w1", "w2"};
+
+void vt_model_layout(const vt_model_config *c, vt_mlayout *lo) {
+    bool ln = c->norm == VT_NORM_LAYER;
+    lo->wte = 0;
+    lo->wpe = c->pos == VT_POS_LEARNED ? 1 : VT_MODEL_NONE;
+    lo->layer0 = c->pos == VT_POS_LEARNED ? 2 : 1;
+    int j = 0;
+    for (int s = 0; s < SL_COUNT; s++) lo->slot[s] = (!ln && (s == SL_N1B || s == SL_N2B)) ? -1 : j++;
+    lo->per_layer = (size_t)j;
+    lo->fnorm = lo->layer0 + (size_t)c->layers * lo->per_layer;
+    lo->fbias = ln ? lo->fnorm + 1 : VT_MODEL_NONE;
+    lo->n = lo->fnorm + (ln ? 2 : 1);
+}
 
 vt_status vt_model_preset(const char *name, vt_model_config *c, vt_error *err) {
     memset(c, 0, sizeof *c);
@@ -52,10 +65,13 @@ vt_status vt_model_config_check(const vt_model_config *c, vt_error *err) {
     if (c->weights != VT_F32 && c->weights != VT_BF16 && c->weights != VT_F64)
         return vt_error_set(err, VT_EINPUT, "model config: weight dtype %s: must be f32, bf16 or f64",
                             vt_dtype_name(c->weights));
-    if (c->norm != VT_NORM_RMS)
-        return vt_error_set(err, VT_EUNSUPPORTED, "model config: not supported: norm other than rmsnorm");
-    if (c->pos != VT_POS_LEARNED)
-        return vt_error_set(err, VT_EUNSUPPORTED, "model config: not supported: positions other than learned");
+    if (c->norm != VT_NORM_RMS && c->norm != VT_NORM_LAYER)
+        return vt_error_set(err, VT_EINPUT, "model config: norm %d: must be rmsnorm or layernorm", (int)c->norm);
+    if (c->pos != VT_POS_LEARNED && c->pos != VT_POS_ROPE)
+        return vt_error_set(err, VT_EINPUT, "model config: positions %d: must be learned or rope", (int)c->pos);
+    if (c->pos == VT_POS_ROPE && (c->d_model / c->heads) % 2)
+        return vt_error_set(err, VT_EINPUT, "model config: rope needs an even head dimension (d_model / heads = %u)",
+                            c->d_model / c->heads);
     return VT_OK;
 }
 
@@ -64,9 +80,10 @@ char *vt_model_config_json(const vt_model_config *c) {
     int n = snprintf(tmp, sizeof tmp,
                      "{\"vocab\": %u, \"d_model\": %u, \"heads\": %u, \"layers\": %u, \"d_ff\": %u, "
                      "\"max_seq\": %u, \"fp_k\": %u, \"compute\": \"%s\", \"weights\": \"%s\", "
-                     "\"norm\": \"rmsnorm\", \"positions\": \"learned\"}\n",
+                     "\"norm\": \"%s\", \"positions\": \"%s\"}\n",
                      c->vocab, c->d_model, c->heads, c->layers, c->d_ff, c->max_seq, c->fp_k,
-                     vt_dtype_name(c->compute), vt_dtype_name(c->weights));
+                     vt_dtype_name(c->compute), vt_dtype_name(c->weights),
+                     c->norm == VT_NORM_LAYER ? "layernorm" : "rmsnorm", c->pos == VT_POS_ROPE ? "rope" : "learned");
     if (n < 0 || (size_t)n >= sizeof tmp) return NULL;
     return strdup(tmp);
 }
@@ -110,6 +127,10 @@ vt_status vt_model_config_parse(const char *text, size_t len, vt_model_config *c
         const char *norm = json_string_value(json_object_get(o, "norm"));
         const char *pos = json_string_value(json_object_get(o, "positions"));
         if (!norm || !pos) s = vt_error_set(err, VT_EINPUT, "config.json: fields 'norm' and 'positions' must be strings");
+        else if (strcmp(norm, "rmsnorm") && strcmp(norm, "layernorm"))
+            s = vt_error_set(err, VT_EINPUT, "config.json: field 'norm': '%s' is not rmsnorm or layernorm", norm);
+        else if (strcmp(pos, "learned") && strcmp(pos, "rope"))
+            s = vt_error_set(err, VT_EINPUT, "config.json: field 'positions': '%s' is not learned or rope", pos);
         else {
             c->norm = strcmp(norm, "rmsnorm") == 0 ? VT_NORM_RMS : VT_NORM_LAYER;
             c->pos = strcmp(pos, "learned") == 0 ? VT_POS_LEARNED : VT_POS_ROPE;
@@ -120,28 +141,38 @@ vt_status vt_model_config_parse(const char *text, size_t len, vt_model_config *c
     return s;
 }
 
-size_t vt_model_num_params(const vt_model_config *c) { return 2 + (size_t)c->layers * PER_LAYER + 1; }
+size_t vt_model_num_params(const vt_model_config *c) {
+    vt_mlayout lo;
+    vt_model_layout(c, &lo);
+    return lo.n;
+}
 
 vt_status vt_model_param_info(const vt_model_config *c, size_t i, char *name, size_t cap, int *rank, int64_t dims[2],
                               vt_error *err) {
-    size_t n = vt_model_num_params(c);
+    vt_mlayout lo;
+    vt_model_layout(c, &lo);
     int64_t d = c->d_model, f = c->d_ff;
     const char *base = NULL;
     unsigned layer = 0;
-    if (i >= n) return vt_error_set(err, VT_EINPUT, "model parameter %zu: out of range (%zu parameters)", i, n);
-    if (i == 0) base = "wte", *rank = 2, dims[0] = c->vocab, dims[1] = d;
-    else if (i == 1) base = "wpe", *rank = 2, dims[0] = c->max_seq, dims[1] = d;
-    else if (i == n - 1) base = "final_norm", *rank = 1, dims[0] = d;
+    bool in_layer = false;
+    if (i >= lo.n) return vt_error_set(err, VT_EINPUT, "model parameter %zu: out of range (%zu parameters)", i, lo.n);
+    if (i == lo.wte) base = "wte", *rank = 2, dims[0] = c->vocab, dims[1] = d;
+    else if (i == lo.wpe) base = "wpe", *rank = 2, dims[0] = c->max_seq, dims[1] = d;
+    else if (i == lo.fnorm) base = "final_norm", *rank = 1, dims[0] = d;
+    else if (i == lo.fbias) base = "final_norm_bias", *rank = 1, dims[0] = d;
     else {
-        size_t j = (i - 2) % PER_LAYER;
-        layer = (unsigned)((i - 2) / PER_LAYER);
-        base = layer_names[j];
-        if (j == 0 || j == 5) *rank = 1, dims[0] = d;
-        else if (j == 6) *rank = 2, dims[0] = d, dims[1] = f;
-        else if (j == 7) *rank = 2, dims[0] = f, dims[1] = d;
-        else *rank = 2, dims[0] = d, dims[1] = d;
+        size_t j = (i - lo.layer0) % lo.per_layer;
+        int s = 0;
+        while (s < SL_COUNT - 1 && lo.slot[s] != (int)j) s++;
+        layer = (unsigned)((i - lo.layer0) / lo.per_layer);
+        in_layer = true;
+        base = slot_names[s];
+        if (s == SL_W1) *rank = 2, dims[0] = d, dims[1] = f;
+        else if (s == SL_W2) *rank = 2, dims[0] = f, dims[1] = d;
+        else if (s >= SL_WQ && s <= SL_WO) *rank = 2, dims[0] = d, dims[1] = d;
+        else *rank = 1, dims[0] = d;
     }
-    int w = (i >= 2 && i < n - 1) ? snprintf(name, cap, "layers.%u.%s", layer, base) : snprintf(name, cap, "%s", base);
+    int w = in_layer ? snprintf(name, cap, "layers.%u.%s", layer, base) : snprintf(name, cap, "%s", base);
     if (w < 0 || (size_t)w >= cap) return vt_error_set(err, VT_EINTERNAL, "model parameter %zu: name buffer too small", i);
     return VT_OK;
 }
@@ -166,11 +197,12 @@ vt_status vt_model_init_weights(const vt_model_config *c, uint64_t seed, vt_tens
             break;
         }
         float *p = t->data;
-        if (rank == 1) {
-            for (size_t e = 0; e < t->nelem; e++) p[e] = 1.0f; /* norm gains */
+        if (rank == 1) { /* norm gains are ones, LayerNorm biases zeros */
+            float v = strstr(name, "_bias") ? 0.0f : 1.0f;
+            for (size_t e = 0; e < t->nelem; e++) p[e] = v;
         } else {
             /* Embeddings: 1/sqrt(d) so that tied logits start near N(0,1); matrices: 1/sqrt(fan_in). */
-            double fan = i <= 1 ? (double)c->d_model : (double)dims[0];
+            double fan = !strcmp(name, "wte") || !strcmp(name, "wpe") ? (double)c->d_model : (double)dims[0];
             float scale = (float)(1.0 / sqrt(fan));
             vt_rand_normal_f32(vt_rand_fold_in(root, (uint32_t)i), 0, t->nelem, p);
             for (size_t e = 0; e < t->nelem; e++) p[e] *= scale;

@@ -18,6 +18,17 @@ typedef struct dec {
     vt_func *sampler;
 } dec;
 
+/* With RoPE: x [1,d] as [1,H,dh] rotated by position i, back to [1,d]. */
+static vt_value *rope_at(dec *D, vt_value *x, vt_value *i) {
+    vt_mg *g = D->g;
+    if (g->c->pos != VT_POS_ROPE || !x) return x;
+    int64_t one = 1, hd[3] = {1, g->c->heads, g->c->d_model / g->c->heads};
+    vt_value *cs, *sn;
+    vt_mg_rope_tables(g, vt_build_reshape(g->b, i, vt_mg_ty(g, VT_I32, 1, &one)), &cs, &sn);
+    vt_value *r = vt_mg_rope_apply(g, vt_build_reshape(g->b, x, vt_mg_ty(g, g->dt, 3, hd)), cs, sn, 0, false);
+    return r ? vt_build_reshape(g->b, r, D->x_t) : NULL;
+}
+
 /* Sampler inputs carried after R: temperature [1] f32, top_k [1] i32, top_p [1] f64,
  * min_p [1] f64, key [1,2] ui32. */
 #define N_SAMPLER 5
@@ -57,33 +68,34 @@ static vt_func *attn_step(dec *D) {
     return f;
 }
 
-/* @block_step(x [1,d], i, k_cache, v_cache, 8 params) -> (x, k_cache, v_cache). */
+/* @block_step(x [1,d], i, k_cache, v_cache, layer params) -> (x, k_cache, v_cache). */
 static vt_func *block_step(dec *D) {
     vt_mg *g = D->g;
     vt_builder *b = g->b;
-    vt_func *norm = vt_mg_rms_norm(g, D->x_t), *mlp = vt_mg_mlp(g, D->x_t), *att = attn_step(D);
-    const vt_type *args[4 + VT_MODEL_PER_LAYER] = {D->x_t, D->i_t, D->c_t, D->c_t};
-    for (int j = 0; j < VT_MODEL_PER_LAYER; j++) args[4 + j] = g->ptypes[2 + j];
+    size_t npl = g->lo.per_layer;
+    vt_func *norm = vt_mg_norm(g, D->x_t), *mlp = vt_mg_mlp(g, D->x_t), *att = attn_step(D);
+    const vt_type *args[4 + VT_MODEL_PER_LAYER_MAX] = {D->x_t, D->i_t, D->c_t, D->c_t};
+    for (size_t j = 0; j < npl; j++) args[4 + j] = g->ptypes[g->lo.layer0 + j];
     const vt_type *res[3] = {D->x_t, D->c_t, D->c_t};
     vt_block *saved;
-    vt_func *f = vt_mg_private(g, "block_step", args, 4 + VT_MODEL_PER_LAYER, res, 3, &saved);
-    if (!f) return NULL;
-    vt_value *a[4 + VT_MODEL_PER_LAYER];
-    for (int j = 0; j < 4 + VT_MODEL_PER_LAYER; j++) a[j] = vt_builder_func_arg(b, f, (size_t)j);
+    vt_func *f = vt_mg_private(g, "block_step", args, 4 + npl, res, 3, &saved);
+    if (!f || !norm) return NULL;
+    vt_value *a[4 + VT_MODEL_PER_LAYER_MAX], *w[SL_COUNT];
+    for (size_t j = 0; j < 4 + npl; j++) a[j] = vt_builder_func_arg(b, f, j);
+    for (int s = 0; s < SL_COUNT; s++) w[s] = g->lo.slot[s] < 0 ? NULL : a[4 + g->lo.slot[s]];
     vt_value *x = a[0], *i = a[1];
-    vt_value *na[2] = {x, a[4]};
-    vt_value *h = vt_mg_call(g, norm, na, 2, 0);
-    vt_value *q = vt_mg_matmul(g, h, a[5]), *k = vt_mg_matmul(g, h, a[6]), *v = vt_mg_matmul(g, h, a[7]);
+    vt_value *h = vt_mg_apply_norm(g, x, w[SL_N1G], w[SL_N1B]);
+    vt_value *q = rope_at(D, vt_mg_matmul(g, h, w[SL_WQ]), i), *k = rope_at(D, vt_mg_matmul(g, h, w[SL_WK]), i);
+    vt_value *v = vt_mg_matmul(g, h, w[SL_WV]);
     vt_value *zero = vt_build_constant_scalar(b, VT_I32, 0);
     vt_value *st[2] = {i, zero};
     vt_value *kc = k && zero ? vt_build_dynamic_update_slice(b, a[2], k, st) : NULL;
     vt_value *vc = v && zero ? vt_build_dynamic_update_slice(b, a[3], v, st) : NULL;
     vt_value *aa[4] = {q, kc, vc, i};
     vt_value *o = vt_mg_call(g, att, aa, 4, 0);
-    x = o ? vt_build_binary(b, VT_OP_ADD, x, vt_mg_matmul(g, o, a[8])) : NULL;
-    vt_value *nb[2] = {x, a[9]};
-    vt_value *h2 = vt_mg_call(g, norm, nb, 2, 0);
-    vt_value *ma[3] = {h2, a[10], a[11]};
+    x = o ? vt_build_binary(b, VT_OP_ADD, x, vt_mg_matmul(g, o, w[SL_WO])) : NULL;
+    vt_value *h2 = vt_mg_apply_norm(g, x, w[SL_N2G], w[SL_N2B]);
+    vt_value *ma[3] = {h2, w[SL_W1], w[SL_W2]};
     vt_value *m = vt_mg_call(g, mlp, ma, 3, 0);
     x = m && x ? vt_build_binary(b, VT_OP_ADD, x, m) : NULL;
     vt_value *r[3] = {x, kc, vc};
@@ -107,7 +119,7 @@ static vt_func *step_fn(dec *D, const vt_type *const *ctypes, size_t ncarry) {
     vt_builder *b = g->b;
     uint32_t L = g->c->layers;
     int64_t d = g->c->d_model;
-    vt_func *blk = block_step(D), *norm = vt_mg_rms_norm(g, D->x_t);
+    vt_func *blk = block_step(D);
     vt_block *saved;
     vt_func *f = vt_mg_private(g, "step", ctypes, ncarry, ctypes, C_STATE, &saved);
     if (!f || !blk) return NULL;
@@ -130,21 +142,24 @@ static vt_func *step_fn(dec *D, const vt_type *const *ctypes, size_t ncarry) {
     vt_gather_dims gd = {.offset_dims = &od, .noffset_dims = 1, .collapsed_slice_dims = &cd,
                          .ncollapsed_slice_dims = 1, .start_index_map = &sm, .nstart_index_map = 1,
                          .index_vector_dim = 1};
-    vt_value *e = tok ? vt_build_gather(b, p[0], tok, &gd, sl, 2, D->x_t) : NULL;
-    vt_value *ps[2] = {i, zero};
-    vt_value *pos = zero ? vt_build_dynamic_slice(b, p[1], ps, sl) : NULL;
-    vt_value *x = e && pos ? vt_build_binary(b, VT_OP_ADD, e, pos) : NULL;
+    vt_value *e = tok ? vt_build_gather(b, p[g->lo.wte], tok, &gd, sl, 2, D->x_t) : NULL;
+    vt_value *x = e;
+    if (g->lo.wpe != VT_MODEL_NONE) {
+        vt_value *ps[2] = {i, zero};
+        vt_value *pos = zero ? vt_build_dynamic_slice(b, p[g->lo.wpe], ps, sl) : NULL;
+        x = e && pos ? vt_build_binary(b, VT_OP_ADD, e, pos) : NULL;
+    }
     for (uint32_t l = 0; l < L; l++) {
-        vt_value *ba[4 + VT_MODEL_PER_LAYER] = {x, i, a[C_K(l)], a[C_V(l)]};
-        for (int j = 0; j < VT_MODEL_PER_LAYER; j++) ba[4 + j] = p[2 + l * VT_MODEL_PER_LAYER + (size_t)j];
-        vt_op *op = vt_mg_call_op(g, blk, ba, 4 + VT_MODEL_PER_LAYER);
+        vt_value *ba[4 + VT_MODEL_PER_LAYER_MAX] = {x, i, a[C_K(l)], a[C_V(l)]}, *sl_[SL_COUNT];
+        vt_mg_layer(g, p, l, sl_, ba + 4);
+        vt_op *op = vt_mg_call_op(g, blk, ba, 4 + g->lo.per_layer);
         x = op ? vt_builder_result(b, op, 0) : NULL;
         r[C_K(l)] = op ? vt_builder_result(b, op, 1) : NULL;
         r[C_V(l)] = op ? vt_builder_result(b, op, 2) : NULL;
     }
     vt_value *fp = vt_mg_matmul(g, x, R);
-    vt_value *na[2] = {x, p[g->nparams - 1]};
-    vt_value *logits = vt_mg_logits(g, vt_mg_call(g, norm, na, 2, 0), p[0]);
+    vt_value *hf = vt_mg_apply_norm(g, x, p[g->lo.fnorm], g->lo.fbias == VT_MODEL_NONE ? NULL : p[g->lo.fbias]);
+    vt_value *logits = vt_mg_logits(g, hf, p[g->lo.wte]);
     vt_value *rs[2] = {i, zero};
     r[C_LOG] = logits ? vt_build_dynamic_update_slice(b, a[C_LOG], logits, rs) : NULL;
     r[C_FP] = fp ? vt_build_dynamic_update_slice(b, a[C_FP], fp, rs) : NULL;
@@ -182,8 +197,8 @@ static vt_func *step_fn(dec *D, const vt_type *const *ctypes, size_t ncarry) {
     return f;
 }
 
-static vt_status emit_decode(const vt_model_config *c, int64_t P, int64_t N, bool sampled, vt_module **out,
-                             vt_error *err) {
+static vt_status emit_decode(const vt_model_config *c, int64_t P, int64_t N, bool sampled, bool kv,
+                             vt_module **out, vt_error *err) {
     *out = NULL;
     if (P < 1 || N < 1 || P + N > (int64_t)c->max_seq)
         return vt_error_set(err, VT_EINPUT, "decode: prompt %lld + new %lld: need both >= 1 and a sum <= max_seq %u",
@@ -233,15 +248,20 @@ static vt_status emit_decode(const vt_model_config *c, int64_t P, int64_t N, boo
         ct[C_STATE + g.nparams + 4] = vt_mg_ty(&g, VT_F64, 1, &one);
         ct[C_STATE + g.nparams + 5] = vt_mg_ty(&g, VT_U32, 2, kd);
     }
-    /* @main(params..., prompt [P], R) -> (tokens [N], logits [S,V], fingerprints [S,k]) */
+    /* @main(params..., prompt [P], fingerprint key [2] ui32, [sampler inputs]) -> (tokens [N],
+     * logits [S,V], fingerprints [S,k] [, k cache, v cache [L,S,d]]); R is built before the loop. */
     size_t nmargs = g.nparams + 2 + nextra;
     const vt_type **margs = malloc(nmargs * sizeof *margs);
-    if (margs) {
+    vt_value **kl = calloc(2 * (size_t)L, sizeof *kl);
+    if (margs && kl) {
+        int64_t two = 2, kvd[3] = {L, D.S, c->d_model};
         for (size_t j = 0; j < g.nparams; j++) margs[j] = g.ptypes[j];
         margs[g.nparams] = vt_mg_ty(&g, VT_I32, 1, &P);
-        for (size_t j = 0; j <= nextra; j++) margs[g.nparams + 1 + j] = ct[C_STATE + g.nparams + j];
-        const vt_type *res[3] = {vt_mg_ty(&g, VT_I32, 1, &N), ct[C_LOG], ct[C_FP]};
-        vt_func *main = vt_builder_func(b, "main", "public", margs, nmargs, res, 3);
+        margs[g.nparams + 1] = vt_mg_ty(&g, VT_U32, 1, &two);
+        for (size_t j = 1; j <= nextra; j++) margs[g.nparams + 1 + j] = ct[C_STATE + g.nparams + j];
+        const vt_type *res[5] = {vt_mg_ty(&g, VT_I32, 1, &N), ct[C_LOG], ct[C_FP], vt_mg_ty(&g, g.dt, 3, kvd), NULL};
+        res[4] = res[3];
+        vt_func *main = vt_builder_func(b, "main", "public", margs, nmargs, res, kv ? 5 : 3);
         vt_func *step = step_fn(&D, ct, ncarry);
         if (main && step) {
             vt_value *prompt = vt_builder_func_arg(b, main, g.nparams);
@@ -253,7 +273,8 @@ static vt_status emit_decode(const vt_model_config *c, int64_t P, int64_t N, boo
             init[C_LOG] = vt_mg_full(&g, ct[C_LOG], 0);
             init[C_FP] = vt_mg_full(&g, ct[C_FP], 0);
             for (size_t j = 0; j < g.nparams; j++) init[C_STATE + j] = vt_builder_func_arg(b, main, j);
-            for (size_t j = 0; j <= nextra; j++)
+            init[C_STATE + g.nparams] = vt_mg_fp_matrix(&g, vt_builder_func_arg(b, main, g.nparams + 1));
+            for (size_t j = 1; j <= nextra; j++)
                 init[C_STATE + g.nparams + j] = vt_builder_func_arg(b, main, g.nparams + 1 + j);
             bool ok = true;
             for (size_t j = 0; j < ncarry; j++) ok = ok && init[j];
@@ -273,13 +294,26 @@ static vt_status emit_decode(const vt_model_config *c, int64_t P, int64_t N, boo
                 }
                 vt_build_while_end(b, w);
                 int64_t st = P, lim = P + N;
-                vt_value *outs[3] = {vt_build_slice(b, vt_builder_result(b, w, C_BUF), &st, &lim, NULL),
-                                     vt_builder_result(b, w, C_LOG), vt_builder_result(b, w, C_FP)};
-                if (outs[0] && outs[1] && outs[2]) vt_build_return(b, outs, 3);
+                vt_value *outs[5] = {vt_build_slice(b, vt_builder_result(b, w, C_BUF), &st, &lim, NULL),
+                                     vt_builder_result(b, w, C_LOG), vt_builder_result(b, w, C_FP), NULL, NULL};
+                bool okk = true;
+                if (kv) { /* the final caches stacked as [L,S,d] */
+                    int64_t k1[3] = {1, D.S, c->d_model};
+                    const vt_type *k1_t = vt_mg_ty(&g, g.dt, 3, k1);
+                    for (uint32_t l = 0; l < L; l++) {
+                        kl[l] = vt_build_reshape(b, vt_builder_result(b, w, C_K(l)), k1_t);
+                        kl[L + l] = vt_build_reshape(b, vt_builder_result(b, w, C_V(l)), k1_t);
+                        okk = okk && kl[l] && kl[L + l];
+                    }
+                    outs[3] = okk ? vt_build_concatenate(b, kl, L, 0) : NULL;
+                    outs[4] = okk ? vt_build_concatenate(b, kl + L, L, 0) : NULL;
+                }
+                if (outs[0] && outs[1] && outs[2] && (!kv || (outs[3] && outs[4]))) vt_build_return(b, outs, kv ? 5 : 3);
             }
         }
     }
     free(margs);
+    free(kl);
     free(ct);
     free(init);
     s = vt_mg_finish(&g, out, err);
@@ -288,10 +322,15 @@ static vt_status emit_decode(const vt_model_config *c, int64_t P, int64_t N, boo
 }
 
 vt_status vt_model_emit_decode(const vt_model_config *c, int64_t P, int64_t N, vt_module **out, vt_error *err) {
-    return emit_decode(c, P, N, false, out, err);
+    return emit_decode(c, P, N, false, false, out, err);
 }
 
 vt_status vt_model_emit_decode_sampled(const vt_model_config *c, int64_t P, int64_t N, vt_module **out,
                                        vt_error *err) {
-    return emit_decode(c, P, N, true, out, err);
+    return emit_decode(c, P, N, true, false, out, err);
+}
+
+vt_status vt_model_emit_decode_opts(const vt_model_config *c, int64_t P, int64_t N, const vt_model_decode_opts *o,
+                                    vt_module **out, vt_error *err) {
+    return emit_decode(c, P, N, o && o->sampled, o && o->kv_cache, out, err);
 }

@@ -1,65 +1,107 @@
-/* The reference transformer's one-pass graphs: prefill (tokens -> logits) and teacher forcing
- * (tokens -> logits + fingerprints at every position, what a verifier runs). */
+/* The reference transformer's one-pass graphs: prefill (tokens -> logits, optionally hidden states
+ * of chosen layers and the KV cache) and teacher forcing (tokens -> logits + fingerprints at
+ * every position, what a verifier runs). */
 #include "protocol/model_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
-/* Shared body: embed, L calls of @block, final norm and tied logits; fp_t non-NULL adds the
- * fingerprint of the last block's output (x . R). */
+/* Shared body: embed, L calls of @block, final norm and tied logits; fingerprints adds the
+ * fingerprint key input and x . R of the last block's output with R built in-graph. */
 static vt_status emit(const vt_model_config *c, const char *name, int64_t B, int64_t T, bool fingerprints,
-                      vt_module **out, vt_error *err) {
+                      const vt_model_prefill_opts *o, vt_module **out, vt_error *err) {
     *out = NULL;
     if (B < 1 || T < 1 || B > (1 << 20))
         return vt_error_set(err, VT_EINPUT, "%s: batch %lld x length %lld: both must be >= 1", name, (long long)B,
                             (long long)T);
     if (T > (int64_t)c->max_seq)
         return vt_error_set(err, VT_EINPUT, "%s: length %lld exceeds max_seq %u", name, (long long)T, c->max_seq);
+    size_t nh = o ? o->nhidden : 0;
+    bool kv = o && o->kv_cache;
+    if (nh > 0 && !o->hidden_layers) return vt_error_set(err, VT_EINPUT, "%s: %zu hidden layers but no list", name, nh);
+    if (nh > 1024) return vt_error_set(err, VT_EINPUT, "%s: %zu hidden-state outputs (at most 1024)", name, nh);
+    for (size_t i = 0; i < nh; i++)
+        if (o->hidden_layers[i] >= c->layers)
+            return vt_error_set(err, VT_EINPUT, "%s: hidden layer %u out of range (%u layers)", name,
+                                o->hidden_layers[i], c->layers);
     vt_mg g;
     vt_status s = vt_mg_begin(&g, c, name, err);
     if (s) {
         vt_builder_free(g.b);
         return s;
     }
+    g.kv = kv;
     vt_builder *b = g.b;
-    int64_t td[2] = {B, T}, xd[3] = {B, T, c->d_model}, ld[3] = {B, T, c->vocab}, fd[3] = {B, T, c->fp_k};
-    int64_t rd[2] = {c->d_model, c->fp_k};
-    const vt_type *args[2 + 1024 * VT_MODEL_PER_LAYER + 3];
-    size_t np = g.nparams, na = 0;
+    uint32_t L = c->layers;
+    int64_t td[2] = {B, T}, xd[3] = {B, T, c->d_model}, ld[3] = {B, T, c->vocab}, fd[3] = {B, T, c->fp_k}, two = 2;
+    int64_t kd[4] = {L, B, T, c->d_model};
+    const vt_type *args[VT_MODEL_MAX_PARAMS + 2];
+    size_t np = g.nparams, na = 0, nres = 0;
     for (size_t i = 0; i < np; i++) args[na++] = g.ptypes[i];
     args[na++] = vt_mg_ty(&g, VT_I32, 2, td);
-    if (fingerprints) args[na++] = vt_mg_ty(&g, g.dt, 2, rd);
-    const vt_type *res[2] = {vt_mg_ty(&g, g.dt, 3, ld), vt_mg_ty(&g, VT_F32, 3, fd)};
-    if (fingerprints) res[1] = vt_mg_ty(&g, g.dt, 3, fd);
-    const vt_type *x_t = vt_mg_ty(&g, g.dt, 3, xd);
-    vt_func *main = vt_builder_func(b, "main", "public", args, na, res, fingerprints ? 2 : 1);
+    if (fingerprints) args[na++] = vt_mg_ty(&g, VT_U32, 1, &two);
+    const vt_type *x_t = vt_mg_ty(&g, g.dt, 3, xd), *k_t = vt_mg_ty(&g, g.dt, 4, kd);
+    const vt_type **res = malloc((nh + 4) * sizeof *res);
+    vt_value **outs = calloc(nh + 4, sizeof *outs), **kl = calloc(2 * (size_t)L, sizeof *kl);
+    if (!res || !outs || !kl) {
+        free(res), free(outs), free(kl);
+        vt_builder_free(g.b);
+        return vt_error_set(err, VT_ENOMEM, "%s graph: out of memory", name);
+    }
+    res[nres++] = vt_mg_ty(&g, g.dt, 3, ld);
+    if (fingerprints) res[nres++] = vt_mg_ty(&g, g.dt, 3, fd);
+    for (size_t i = 0; i < nh; i++) res[nres++] = x_t;
+    if (kv) res[nres++] = k_t, res[nres++] = k_t;
+    vt_func *main = vt_builder_func(b, "main", "public", args, na, res, nres);
     if (main) {
-        vt_value *p[2 + 1024 * VT_MODEL_PER_LAYER + 1];
+        vt_value *p[VT_MODEL_MAX_PARAMS];
         for (size_t i = 0; i < np; i++) p[i] = vt_builder_func_arg(b, main, i);
         vt_value *tokens = vt_builder_func_arg(b, main, np);
-        vt_value *x = vt_mg_embed(&g, p[0], p[1], tokens);
+        vt_value *x = vt_mg_embed(&g, p[g.lo.wte], g.lo.wpe == VT_MODEL_NONE ? NULL : p[g.lo.wpe], tokens);
         vt_func *blk = vt_mg_block(&g, x_t);
-        for (uint32_t l = 0; l < c->layers && x; l++) {
-            vt_value *ba[1 + VT_MODEL_PER_LAYER];
+        vt_value **hid = outs + (fingerprints ? 2 : 1);
+        for (uint32_t l = 0; l < L && x; l++) {
+            vt_value *ba[1 + VT_MODEL_PER_LAYER_MAX], *sl[SL_COUNT];
             ba[0] = x;
-            for (int i = 0; i < VT_MODEL_PER_LAYER; i++) ba[1 + i] = p[2 + l * VT_MODEL_PER_LAYER + (size_t)i];
-            x = vt_mg_call(&g, blk, ba, 1 + VT_MODEL_PER_LAYER, 0);
+            vt_mg_layer(&g, p, l, sl, ba + 1);
+            vt_op *op = vt_mg_call_op(&g, blk, ba, 1 + g.lo.per_layer);
+            x = op ? vt_builder_result(b, op, 0) : NULL;
+            if (kv && op) kl[l] = vt_builder_result(b, op, 1), kl[L + l] = vt_builder_result(b, op, 2);
+            for (size_t i = 0; i < nh; i++)
+                if (o->hidden_layers[i] == l) hid[i] = x;
         }
-        vt_value *na2[2] = {x, p[np - 1]};
-        vt_value *h = vt_mg_call(&g, vt_mg_rms_norm(&g, x_t), na2, 2, 0);
-        vt_value *outs[2] = {vt_mg_logits(&g, h, p[0]), NULL};
-        if (fingerprints) outs[1] = vt_mg_matmul(&g, x, vt_builder_func_arg(b, main, np + 1));
-        if (outs[0] && (!fingerprints || outs[1])) vt_build_return(b, outs, fingerprints ? 2 : 1);
+        vt_value *h = vt_mg_apply_norm(&g, x, p[g.lo.fnorm], g.lo.fbias == VT_MODEL_NONE ? NULL : p[g.lo.fbias]);
+        outs[0] = vt_mg_logits(&g, h, p[g.lo.wte]);
+        if (fingerprints) outs[1] = vt_mg_matmul(&g, x, vt_mg_fp_matrix(&g, vt_builder_func_arg(b, main, np + 1)));
+        if (kv) { /* stack the layers' [B,T,d] as [L,B,T,d]: reshape to [1,B,T,d] + concatenate */
+            int64_t k1[4] = {1, B, T, c->d_model};
+            const vt_type *k1_t = vt_mg_ty(&g, g.dt, 4, k1);
+            for (size_t j = 0; j < 2 * (size_t)L; j++) kl[j] = kl[j] ? vt_build_reshape(b, kl[j], k1_t) : NULL;
+            bool ok = true;
+            for (size_t j = 0; j < 2 * (size_t)L; j++) ok = ok && kl[j];
+            outs[nres - 2] = ok ? vt_build_concatenate(b, kl, L, 0) : NULL;
+            outs[nres - 1] = ok ? vt_build_concatenate(b, kl + L, L, 0) : NULL;
+        }
+        bool ok = true;
+        for (size_t i = 0; i < nres; i++) ok = ok && outs[i];
+        if (ok) vt_build_return(b, outs, nres);
     }
+    free(res), free(outs), free(kl);
     s = vt_mg_finish(&g, out, err);
     if (s) vt_error_prefix(err, "%s graph", name);
     return s;
 }
 
 vt_status vt_model_emit_prefill(const vt_model_config *c, int64_t B, int64_t T, vt_module **out, vt_error *err) {
-    return emit(c, "prefill", B, T, false, out, err);
+    return emit(c, "prefill", B, T, false, NULL, out, err);
+}
+
+vt_status vt_model_emit_prefill_opts(const vt_model_config *c, int64_t B, int64_t T, const vt_model_prefill_opts *o,
+                                     vt_module **out, vt_error *err) {
+    return emit(c, "prefill", B, T, false, o, out, err);
 }
 
 vt_status vt_model_emit_teacher_forcing(const vt_model_config *c, int64_t B, int64_t T, vt_module **out,
                                         vt_error *err) {
-    return emit(c, "teacher_forcing", B, T, true, out, err);
+    return emit(c, "teacher_forcing", B, T, true, NULL, out, err);
 }

@@ -19,10 +19,10 @@ static bool in_list(const char *v, const char *const *list, size_t n) {
 
 static bool tensor_exists(vt_store *s, const char *hex) {
     sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM tensors WHERE id = ?", -1, &q, NULL) != SQLITE_OK) return false;
+    if (!(q = vt_sql_stmt(s, "SELECT 1 FROM tensors WHERE id = ?"))) return false;
     sqlite3_bind_text(q, 1, hex, 64, SQLITE_STATIC);
     bool found = sqlite3_step(q) == SQLITE_ROW;
-    sqlite3_finalize(q);
+    vt_sql_finalize(s, q);
     return found;
 }
 
@@ -96,7 +96,7 @@ vt_status vt_store_put_bundle(vt_store *s, const vt_store_bundle *b, vt_hash256 
         if (!st) {
             sqlite3_bind_text(q, 1, ghex, 64, SQLITE_STATIC);
             if (sqlite3_step(q) != SQLITE_ROW) st = vt_error_set(err, VT_ECHECK, "put bundle: graph %s is not in the store", ghex);
-            sqlite3_finalize(q);
+            vt_sql_finalize(s, q);
         }
     }
     vt_buf canon;
@@ -130,7 +130,7 @@ vt_status vt_store_put_bundle(vt_store *s, const vt_store_bundle *b, vt_hash256 
         sqlite3_bind_text(ins, 6, created, -1, SQLITE_STATIC);
         if (sqlite3_step(ins) != SQLITE_DONE) st = vt_sql_err(s, err, "storing a bundle");
         fresh = sqlite3_changes(s->db) > 0;
-        sqlite3_finalize(ins);
+        vt_sql_finalize(s, ins);
     }
     if (!st && fresh) {
         st = vt_sql_prepare(s, "INSERT INTO bundle_tensors(bundle_id, role, name, tensor_id) VALUES (?, ?, ?, ?)", &ins, err);
@@ -144,7 +144,7 @@ vt_status vt_store_put_bundle(vt_store *s, const vt_store_bundle *b, vt_hash256 
             sqlite3_bind_text(ins, 4, th, 64, SQLITE_TRANSIENT);
             if (sqlite3_step(ins) != SQLITE_DONE) st = vt_sql_err(s, err, "storing bundle tensors");
         }
-        sqlite3_finalize(ins);
+        vt_sql_finalize(s, ins);
     }
     vt_buf_free(&canon);
     return vt_tx_end(s, st, err);
@@ -162,7 +162,7 @@ vt_status vt_store_get_bundle_json(vt_store *s, const vt_hash256 *id, char **jso
     if (rc != SQLITE_ROW) {
         st = rc == SQLITE_DONE ? vt_error_set(err, VT_ECHECK, "bundle %s is not in the store", hex)
                                : vt_sql_err(s, err, "reading a bundle");
-        sqlite3_finalize(q);
+        vt_sql_finalize(s, q);
         return st;
     }
     const void *t = sqlite3_column_blob(q, 0);
@@ -179,6 +179,6 @@ vt_status vt_store_get_bundle_json(vt_store *s, const vt_hash256 *id, char **jso
             (*json)[n] = 0;
         }
     }
-    sqlite3_finalize(q);
+    vt_sql_finalize(s, q);
     return st;
 }

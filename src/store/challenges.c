@@ -33,7 +33,7 @@ vt_status vt_store_put_challenge(vt_store *s, const vt_store_challenge *c, int64
         else sqlite3_bind_null(ins, 7);
         if (sqlite3_step(ins) != SQLITE_DONE) st = vt_sql_err(s, err, "storing a challenge");
         else if (id) *id = sqlite3_last_insert_rowid(s->db);
-        sqlite3_finalize(ins);
+        vt_sql_finalize(s, ins);
     }
     free(ptext);
     return st;
@@ -63,6 +63,6 @@ vt_status vt_store_respond_challenge(vt_store *s, int64_t id, const void *respon
         else if (sqlite3_changes(s->db) == 0)
             st = vt_error_set(err, VT_EINPUT, "challenge %lld does not exist or was already answered", (long long)id);
     }
-    sqlite3_finalize(up);
+    vt_sql_finalize(s, up);
     return vt_tx_end(s, st, err);
 }

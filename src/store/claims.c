@@ -176,13 +176,13 @@ static vt_status check_tensor(vt_store *s, const vt_hash256 *id, const vt_store_
     if (st) return st;
     sqlite3_bind_text(q, 1, hex, 64, SQLITE_STATIC);
     if (sqlite3_step(q) != SQLITE_ROW) {
-        sqlite3_finalize(q);
+        vt_sql_finalize(s, q);
         return vt_error_set(err, VT_ECHECK, "%s: tensor %s is not in the store", ref, hex);
     }
     vt_store_tensor_meta m;
     st = vt_tensor_meta_from_row(hex, (const char *)sqlite3_column_text(q, 0), (const char *)sqlite3_column_text(q, 1),
                                  sqlite3_column_int64(q, 2), sqlite3_column_int64(q, 3), &m, err);
-    sqlite3_finalize(q);
+    vt_sql_finalize(s, q);
     if (st || !want) return st;
     if (want->dtype == VT_DTYPE_INVALID)
         return vt_error_set(err, VT_EUNSUPPORTED, "not supported: %s: the entry point's type is not a tensor", ref);
@@ -200,11 +200,11 @@ static vt_status check_tensor(vt_store *s, const vt_hash256 *id, const vt_store_
 
 static bool row_exists(vt_store *s, const char *sql, const char *text, int64_t num) {
     sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK) return false;
+    if (!(q = vt_sql_stmt(s, sql))) return false;
     if (text) sqlite3_bind_text(q, 1, text, -1, SQLITE_STATIC);
     else sqlite3_bind_int64(q, 1, num);
     bool found = sqlite3_step(q) == SQLITE_ROW;
-    sqlite3_finalize(q);
+    vt_sql_finalize(s, q);
     return found;
 }
 
@@ -292,7 +292,7 @@ vt_status vt_store_put_claim(vt_store *s, vt_store_claim *c, vt_hash256 *id, vt_
         sqlite3_bind_text(ins, 7, c->created_at, -1, SQLITE_STATIC);
         if (sqlite3_step(ins) != SQLITE_DONE) st = vt_sql_err(s, err, "storing a claim");
         fresh = sqlite3_changes(s->db) > 0;
-        sqlite3_finalize(ins);
+        vt_sql_finalize(s, ins);
     }
     if (!st && fresh) {
         st = vt_sql_prepare(s, "INSERT INTO claim_tensors(claim_id, role, idx, tensor_id) VALUES (?, ?, ?, ?)", &ins, err);
@@ -310,7 +310,7 @@ vt_status vt_store_put_claim(vt_store *s, vt_store_claim *c, vt_hash256 *id, vt_
                 if (sqlite3_step(ins) != SQLITE_DONE) st = vt_sql_err(s, err, "storing claim tensors");
             }
         }
-        sqlite3_finalize(ins);
+        vt_sql_finalize(s, ins);
     }
     if (!st && fresh && c->n_bundles) {
         st = vt_sql_prepare(s, "INSERT INTO claim_bundles(claim_id, bundle_id) VALUES (?, ?)", &ins, err);
@@ -322,7 +322,7 @@ vt_status vt_store_put_claim(vt_store *s, vt_store_claim *c, vt_hash256 *id, vt_
             sqlite3_bind_text(ins, 2, bh, 64, SQLITE_TRANSIENT);
             if (sqlite3_step(ins) != SQLITE_DONE) st = vt_sql_err(s, err, "storing claim bundles");
         }
-        sqlite3_finalize(ins);
+        vt_sql_finalize(s, ins);
     }
     vt_buf_free(&canon);
     return vt_tx_end(s, st, err);
@@ -340,7 +340,7 @@ vt_status vt_store_get_claim(vt_store *s, const vt_hash256 *id, vt_store_claim *
     if (rc != SQLITE_ROW) {
         st = rc == SQLITE_DONE ? vt_error_set(err, VT_ECHECK, "claim %s is not in the store", hex)
                                : vt_sql_err(s, err, "reading a claim");
-        sqlite3_finalize(q);
+        vt_sql_finalize(s, q);
         return st;
     }
     const char *canon = (const char *)sqlite3_column_blob(q, 0);
@@ -362,7 +362,7 @@ vt_status vt_store_get_claim(vt_store *s, const vt_hash256 *id, vt_store_claim *
         if (!cg || !ce || !cs || strcmp(cg, g) || strcmp(ce, c->entry) || strcmp(cs, c->strategy) || ct != c->trace)
             st = vt_error_set(err, VT_ECHECK, "claim %s: its columns disagree with its canonical JSON", hex);
     }
-    sqlite3_finalize(q);
+    vt_sql_finalize(s, q);
     if (!st) st = check_refs(s, c, what, false, err);
     if (st) vt_store_claim_free(c);
     return st;

@@ -41,7 +41,7 @@ vt_status vt_store_put_device(vt_store *s, const vt_store_device *d, vt_error *e
         else sqlite3_bind_null(ins, 7);
         sqlite3_bind_text(ins, 8, ptext, -1, SQLITE_STATIC);
         if (sqlite3_step(ins) != SQLITE_DONE) st = vt_sql_err(s, err, "storing a device");
-        sqlite3_finalize(ins);
+        vt_sql_finalize(s, ins);
     }
     free(ptext);
     return st;
@@ -65,7 +65,7 @@ vt_status vt_store_put_link(vt_store *s, const char *a, const char *b, double ba
         st = sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_FOREIGNKEY
                  ? vt_error_set(err, VT_EINPUT, "link %s - %s: a device it names does not exist", a, b)
                  : vt_sql_err(s, err, "storing a link");
-    sqlite3_finalize(ins);
+    vt_sql_finalize(s, ins);
     return st;
 }
 
@@ -247,7 +247,7 @@ static vt_status ensure_device(vt_store *s, const char *id, const char *kind, co
     if (st) return st;
     sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
     bool have = sqlite3_step(q) == SQLITE_ROW;
-    sqlite3_finalize(q);
+    vt_sql_finalize(s, q);
     if (have) return VT_OK;
     vt_store_device d = {id, kind, NULL, host, -1, -1, -1, NULL};
     st = vt_store_put_device(s, &d, err);

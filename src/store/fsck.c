@@ -26,7 +26,7 @@ static vt_status each_row(vt_store *s, const char *sql, row_fn fn, vt_store_fsck
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) fn(s, q, r);
     if (rc != SQLITE_DONE) st = vt_sql_err(s, err, "fsck");
-    sqlite3_finalize(q);
+    vt_sql_finalize(s, q);
     return st;
 }
 
@@ -53,13 +53,11 @@ static void check_object(vt_store *s, sqlite3_stmt *q, vt_store_fsck_report *r) 
         /* Name what references it so that the damage can be traced to claims. */
         sqlite3_stmt *rq;
         char refs[300] = "";
-        if (sqlite3_prepare_v2(s->db,
-                               "SELECT 'tensor ' || tensor_id || ' chunk ' || idx FROM tensor_chunks WHERE chunk = ?1 "
-                               "UNION ALL SELECT 'graph ' || id FROM graphs WHERE id = ?1 LIMIT 1",
-                               -1, &rq, NULL) == SQLITE_OK) {
+        if ((rq = vt_sql_stmt(s, "SELECT 'tensor ' || tensor_id || ' chunk ' || idx FROM tensor_chunks WHERE chunk = ?1 "
+                                 "UNION ALL SELECT 'graph ' || id FROM graphs WHERE id = ?1 LIMIT 1")) != NULL) {
             sqlite3_bind_text(rq, 1, hex, 64, SQLITE_STATIC);
             if (sqlite3_step(rq) == SQLITE_ROW) snprintf(refs, sizeof refs, " (used by %s)", col(rq, 0));
-            sqlite3_finalize(rq);
+            vt_sql_finalize(s, rq);
         }
         char m[VT_ERROR_MSG_MAX + 400];
         snprintf(m, sizeof m, "%s%s", e.msg, refs);
@@ -126,8 +124,8 @@ static void check_claim(vt_store *s, sqlite3_stmt *q, vt_store_fsck_report *r) {
     /* The join rows must list exactly the canonical tensors and bundles, in order. */
     sqlite3_stmt *t;
     bool ok = true;
-    if (sqlite3_prepare_v2(s->db, "SELECT role, idx, tensor_id FROM claim_tensors WHERE claim_id = ? ORDER BY role DESC, idx",
-                           -1, &t, NULL) == SQLITE_OK) {
+    if ((t = vt_sql_stmt(s, "SELECT role, idx, tensor_id FROM claim_tensors WHERE claim_id = ? ORDER BY role DESC, idx")) !=
+        NULL) {
         sqlite3_bind_text(t, 1, hex, 64, SQLITE_STATIC);
         size_t ni = 0, no = 0;
         while (sqlite3_step(t) == SQLITE_ROW) {
@@ -142,14 +140,14 @@ static void check_claim(vt_store *s, sqlite3_stmt *q, vt_store_fsck_report *r) {
                 ok = false;
             (*cnt)++;
         }
-        sqlite3_finalize(t);
+        vt_sql_finalize(s, t);
         if (ni != c.n_inputs || no != c.n_outputs) ok = false;
     }
     int64_t nb = -1;
-    if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM claim_bundles WHERE claim_id = ?", -1, &t, NULL) == SQLITE_OK) {
+    if ((t = vt_sql_stmt(s, "SELECT count(*) FROM claim_bundles WHERE claim_id = ?")) != NULL) {
         sqlite3_bind_text(t, 1, hex, 64, SQLITE_STATIC);
         if (sqlite3_step(t) == SQLITE_ROW) nb = sqlite3_column_int64(t, 0);
-        sqlite3_finalize(t);
+        vt_sql_finalize(s, t);
     }
     if (nb != (int64_t)c.n_bundles) ok = false;
     if (!ok) {
@@ -186,15 +184,14 @@ static void check_bundle(vt_store *s, sqlite3_stmt *q, vt_store_fsck_report *r) 
     if (ok) json_object_foreach(tensors, role, names) want += json_object_size(names);
     sqlite3_stmt *t;
     size_t got = 0;
-    if (ok && sqlite3_prepare_v2(s->db, "SELECT role, name, tensor_id FROM bundle_tensors WHERE bundle_id = ?", -1, &t,
-                                 NULL) == SQLITE_OK) {
+    if (ok && (t = vt_sql_stmt(s, "SELECT role, name, tensor_id FROM bundle_tensors WHERE bundle_id = ?")) != NULL) {
         sqlite3_bind_text(t, 1, hex, 64, SQLITE_STATIC);
         while (sqlite3_step(t) == SQLITE_ROW) {
             got++;
             json_t *v = json_object_get(json_object_get(tensors, col(t, 0)), col(t, 1));
             if (!json_is_string(v) || strcmp(json_string_value(v), col(t, 2))) ok = false;
         }
-        sqlite3_finalize(t);
+        vt_sql_finalize(s, t);
     }
     json_t *g = json_object_get(b, "graph"), *k = json_object_get(b, "kind"), *stp = json_object_get(b, "step");
     if (ok) {
@@ -267,7 +264,7 @@ vt_status vt_store_gc(vt_store *s, uint64_t *removed_objects, uint64_t *removed_
             *removed_bytes = (uint64_t)sqlite3_column_int64(q, 1);
         } else
             st = vt_sql_err(s, err, "gc");
-        sqlite3_finalize(q);
+        vt_sql_finalize(s, q);
     }
     if (!st) st = vt_sql_exec(s, "DELETE " ORPHAN_SQL, err);
     return vt_tx_end(s, st, err);

@@ -125,7 +125,7 @@ vt_status vt_store_put_graph(vt_store *s, const char *text, size_t len, const vt
         if (sqlite3_step(ins) != SQLITE_DONE) st = vt_sql_err(s, err, "storing a graph");
         fresh = sqlite3_changes(s->db) > 0;
     }
-    sqlite3_finalize(ins);
+    vt_sql_finalize(s, ins);
     if (!st && fresh) {
         st = vt_sql_prepare(s, "INSERT INTO graph_entries(graph_id, name, public, signature) VALUES (?, ?, ?, ?)",
                             &ins, err);
@@ -143,7 +143,7 @@ vt_status vt_store_put_graph(vt_store *s, const char *text, size_t len, const vt
             free(sig);
             if (sqlite3_step(ins) != SQLITE_DONE) st = vt_sql_err(s, err, "storing graph entry points");
         }
-        sqlite3_finalize(ins);
+        vt_sql_finalize(s, ins);
     }
     st = vt_tx_end(s, st, err);
     vt_store_entries_free(&ents);
@@ -158,7 +158,7 @@ static vt_status graph_exists(vt_store *s, const char *hex, const char *ref, vt_
     if (st) return st;
     sqlite3_bind_text(q, 1, hex, 64, SQLITE_STATIC);
     int rc = sqlite3_step(q);
-    sqlite3_finalize(q);
+    vt_sql_finalize(s, q);
     if (rc == SQLITE_ROW) return VT_OK;
     if (rc == SQLITE_DONE) return vt_error_set(err, VT_ECHECK, "graph %s%s%s is not in the store", hex,
                                                ref ? " referenced by " : "", ref ? ref : "");
@@ -245,7 +245,7 @@ vt_status vt_store_graph_entries(vt_store *s, const vt_hash256 *id, vt_store_ent
                 st = vt_error_set(err, VT_ECHECK, "graph %s: entry %s: damaged signature", hex, e->name);
         json_decref(j);
     }
-    sqlite3_finalize(q);
+    vt_sql_finalize(s, q);
     if (st) vt_store_entries_free(out);
     return st;
 }
@@ -281,7 +281,7 @@ vt_status vt_store_add_derivation(vt_store *s, const vt_hash256 *source, const v
         if (sqlite3_step(ins) != SQLITE_DONE) st = vt_sql_err(s, err, "storing a derivation");
         else if (id) *id = sqlite3_last_insert_rowid(s->db);
     }
-    sqlite3_finalize(ins);
+    vt_sql_finalize(s, ins);
     free(ptext);
     return st;
 }

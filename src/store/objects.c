@@ -10,10 +10,10 @@
 
 bool vt_object_exists(vt_store *s, const char *hex) {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM objects WHERE hash = ?", -1, &st, NULL) != SQLITE_OK) return false;
+    if (!(st = vt_sql_stmt(s, "SELECT 1 FROM objects WHERE hash = ?"))) return false;
     sqlite3_bind_text(st, 1, hex, 64, SQLITE_STATIC);
     bool found = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
+    vt_sql_finalize(s, st);
     return found;
 }
 
@@ -48,7 +48,7 @@ vt_status vt_object_put_hashed(vt_store *s, const vt_hash256 *id, const void *da
         sqlite3_bind_int(ins, 3, codec);
         sqlite3_bind_blob64(ins, 4, blen ? blob : "", blen, SQLITE_STATIC);
         if (sqlite3_step(ins) != SQLITE_DONE) st = vt_sql_err(s, err, "storing an object");
-        sqlite3_finalize(ins);
+        vt_sql_finalize(s, ins);
     }
     free(z);
     return st;
@@ -73,7 +73,7 @@ static vt_status object_read(vt_store *s, const vt_hash256 *id, void **heap, voi
     if (rc != SQLITE_ROW) {
         rs = rc == SQLITE_DONE ? vt_error_set(err, VT_ECHECK, "object %s referenced by %s is missing", hex, by)
                                : vt_sql_err(s, err, "reading an object");
-        sqlite3_finalize(st);
+        vt_sql_finalize(s, st);
         return rs;
     }
     sqlite3_int64 size = sqlite3_column_int64(st, 0);
@@ -86,7 +86,7 @@ static vt_status object_read(vt_store *s, const vt_hash256 *id, void **heap, voi
                  : vt_error_set(err, size < 0 ? VT_ECHECK : VT_ELIMIT,
                                 "object %s referenced by %s: size %lld exceeds the limit of %zu bytes", hex, by,
                                 (long long)size, max);
-        sqlite3_finalize(st);
+        vt_sql_finalize(s, st);
         return rs;
     }
     size_t n = (size_t)size;
@@ -94,7 +94,7 @@ static vt_status object_read(vt_store *s, const vt_hash256 *id, void **heap, voi
     if (!buf) {
         dst = malloc(n ? n : 1);
         if (!dst) {
-            sqlite3_finalize(st);
+            vt_sql_finalize(s, st);
             return vt_error_set(err, VT_ENOMEM, "object %s: out of memory for %zu bytes", hex, n);
         }
     }
@@ -117,7 +117,7 @@ static vt_status object_read(vt_store *s, const vt_hash256 *id, void **heap, voi
     } else {
         rs = vt_error_set(err, VT_ECHECK, "object %s referenced by %s: unknown codec %d", hex, by, codec);
     }
-    sqlite3_finalize(st);
+    vt_sql_finalize(s, st);
     if (!rs) {
         uint8_t h[VT_SHA256_LEN];
         vt_sha256(dst, n, h);

@@ -52,11 +52,105 @@ vt_status vt_sql_exec(vt_store *s, const char *sql, vt_error *err) {
 }
 
 vt_status vt_sql_prepare(vt_store *s, const char *sql, sqlite3_stmt **st, vt_error *err) {
+    *st = NULL;
+    vt_stmt_slot *victim = NULL;
+    for (int i = 0; !s->no_stmt_cache && i < VT_STMT_CACHE; i++) {
+        vt_stmt_slot *k = &s->stmts[i];
+        if (k->busy) continue;
+        if (k->st && !strcmp(k->sql, sql)) {
+            k->busy = true;
+            k->used = ++s->stmt_clock;
+            *st = k->st;
+            return VT_OK;
+        }
+        if (!victim || !k->st || (victim->st && k->used < victim->used)) victim = k;
+    }
     if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) {
         *st = NULL;
         return vt_sql_err(s, err, "preparing a statement");
     }
+    /* Without an idle slot (or memory for the key) the statement simply stays uncached. */
+    char *copy = victim ? strdup(sql) : NULL;
+    if (copy) {
+        if (victim->st) sqlite3_finalize(victim->st);
+        free(victim->sql);
+        victim->sql = copy;
+        victim->st = *st;
+        victim->busy = true;
+        victim->used = ++s->stmt_clock;
+    }
     return VT_OK;
+}
+
+void vt_sql_finalize(vt_store *s, sqlite3_stmt *st) {
+    if (!st) return;
+    for (int i = 0; i < VT_STMT_CACHE; i++)
+        if (s->stmts[i].st == st) {
+            if (s->no_stmt_cache) {
+                sqlite3_finalize(st);
+                free(s->stmts[i].sql);
+                s->stmts[i] = (vt_stmt_slot){0};
+                return;
+            }
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+            s->stmts[i].busy = false;
+            return;
+        }
+    sqlite3_finalize(st);
+}
+
+sqlite3_stmt *vt_sql_stmt(vt_store *s, const char *sql) {
+    sqlite3_stmt *st;
+    vt_error e;
+    return vt_sql_prepare(s, sql, &st, &e) == VT_OK ? st : NULL;
+}
+
+void vt_store_set_stmt_cache(vt_store *s, bool on) {
+    s->no_stmt_cache = !on;
+    if (!on) {
+        /* Idle statements go now; busy ones are finalized when their holder hands them back. */
+        for (int i = 0; i < VT_STMT_CACHE; i++)
+            if (s->stmts[i].st && !s->stmts[i].busy) {
+                sqlite3_finalize(s->stmts[i].st);
+                free(s->stmts[i].sql);
+                s->stmts[i] = (vt_stmt_slot){0};
+            }
+    }
+}
+
+vt_status vt_store_set_bulk(vt_store *s, bool on, vt_error *err) {
+    vt_status st = vt_require_writable(s, "bulk ingest", err);
+    if (st) return st;
+    if (s->tx_depth > 0)
+        return vt_error_set(err, VT_EUSAGE, "%s: bulk ingest: cannot switch inside a transaction", s->path);
+    if (s->bulk == on) return VT_OK;
+    const char *want = on ? "delete" : "wal";
+    /* Leaving WAL needs the file alone: fail at once rather than wait out the busy timeout. */
+    sqlite3_busy_timeout(s->db, 0);
+    sqlite3_stmt *q;
+    st = vt_sql_prepare(s, on ? "PRAGMA journal_mode = DELETE" : "PRAGMA journal_mode = WAL", &q, err);
+    char got[16] = "";
+    if (!st) {
+        if (sqlite3_step(q) == SQLITE_ROW) snprintf(got, sizeof got, "%s", (const char *)sqlite3_column_text(q, 0));
+        vt_sql_finalize(s, q);
+    }
+    sqlite3_busy_timeout(s->db, 30000);
+    if (st) return st;
+    if (strcmp(got, want))
+        return vt_error_set(err, VT_EIO, "%s: bulk ingest %s: journal mode stays '%s'%s", s->path, on ? "on" : "off",
+                            got[0] ? got : sqlite3_errmsg(s->db),
+                            on ? ": another connection has the file open (bulk ingest needs it alone)" : "");
+    s->bulk = on;
+    return VT_OK;
+}
+
+void vt_sql_cache_clear(vt_store *s) {
+    for (int i = 0; i < VT_STMT_CACHE; i++) {
+        sqlite3_finalize(s->stmts[i].st); /* a busy one too: its holder is gone by now */
+        free(s->stmts[i].sql);
+        s->stmts[i] = (vt_stmt_slot){0};
+    }
 }
 
 bool vt_store_writable(const vt_store *s) { return s->mode == VT_STORE_CREATE || s->mode == VT_STORE_RW; }
@@ -111,8 +205,8 @@ static uint32_t be32(const unsigned char *p) {
 
 /* The 100-byte header, read before SQLite sees the file: the magic, the page size, the size the
  * header claims against the real size (truncation), the application id and schema version. */
-static vt_status check_header(const char *path, bool must_exist, bool *empty, uint32_t *app_out, int *version,
-                              vt_error *err) {
+static vt_status check_header(const char *path, bool must_exist, bool live, bool *empty, uint32_t *app_out,
+                              int *version, vt_error *err) {
     *empty = false;
     *version = 0;
     *app_out = 0;
@@ -145,7 +239,10 @@ static vt_status check_header(const char *path, bool must_exist, bool *empty, ui
     if (page < 512 || (page & (page - 1)))
         return vt_error_set(err, VT_EINPUT, "%s: offset 16: invalid page size %u", path, page);
     uint32_t npages = be32(h + 28), change = be32(h + 24), valid_for = be32(h + 92);
-    if (npages && change == valid_for) {
+    /* A rollback journal beside the file: a bulk writer is mid-transaction (or was killed in one),
+     * and page 1 may already count pages still in its cache; SQLite's locks and hot-journal
+     * rollback make that consistent, so the size is left to SQLite then. */
+    if (npages && change == valid_for && !live) {
         uint64_t need = (uint64_t)npages * page;
         if ((uint64_t)sb.st_size < need)
             return vt_error_set(err, VT_EINPUT, "%s: truncated: the header says %u pages (%llu bytes), the file has %lld",
@@ -226,7 +323,7 @@ static vt_status quick_check(vt_store *s, vt_error *err) {
         if (t && strcmp(t, "ok") != 0) vt_buf_printf(&msg, "%s%s", msg.len ? "; " : "", t);
     }
     if (rc != SQLITE_DONE) vt_buf_printf(&msg, "%s%s", msg.len ? "; " : "", sqlite3_errmsg(s->db));
-    sqlite3_finalize(st);
+    vt_sql_finalize(s, st);
     if (msg.len) rs = vt_error_set(err, VT_EINPUT, "%s: quick_check failed: %s", s->path, vt_buf_cstr(&msg));
     vt_buf_free(&msg);
     return rs;
@@ -238,8 +335,22 @@ static vt_status read_version(vt_store *s, const char *pragma, int *out, vt_erro
     if (rs) return rs;
     if (sqlite3_step(st) != SQLITE_ROW) rs = vt_sql_err(s, err, pragma);
     else *out = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
+    vt_sql_finalize(s, st);
     return rs;
+}
+
+/* Whether PATH+suffix exists with content (a -wal or -journal beside the file). */
+static vt_status side_file(const char *path, const char *suffix, bool *present, vt_error *err) {
+    *present = false;
+    size_t n = strlen(path), k = strlen(suffix);
+    char *p = malloc(n + k + 1);
+    if (!p) return vt_error_set(err, VT_ENOMEM, "store: out of memory");
+    memcpy(p, path, n);
+    memcpy(p + n, suffix, k + 1);
+    struct stat sb;
+    *present = stat(p, &sb) == 0 && sb.st_size > 0;
+    free(p);
+    return VT_OK;
 }
 
 vt_status vt_store_open(const char *path, const vt_store_options *opt, vt_store **out, vt_error *err) {
@@ -248,23 +359,23 @@ vt_status vt_store_open(const char *path, const vt_store_options *opt, vt_store 
     if (!opt) opt = &dflt;
     if (!path || !*path) return vt_error_set(err, VT_EUSAGE, "store: no database path");
     bool writer = opt->mode == VT_STORE_CREATE || opt->mode == VT_STORE_RW;
-    bool empty, wal_present = false;
+    bool empty, wal_present, journal_present;
     int version;
     uint32_t app;
-    vt_status st = check_header(path, opt->mode != VT_STORE_CREATE, &empty, &app, &version, err);
+    vt_status st = side_file(path, "-wal", &wal_present, err);
+    if (!st) st = side_file(path, "-journal", &journal_present, err);
     if (st) return st;
-    {
-        size_t n = strlen(path);
-        char *wal = malloc(n + 5);
-        if (!wal) return vt_error_set(err, VT_ENOMEM, "store: out of memory");
-        memcpy(wal, path, n);
-        memcpy(wal + n, "-wal", 5);
-        struct stat sb;
-        wal_present = stat(wal, &sb) == 0 && sb.st_size > 0;
-        free(wal);
-    }
-    /* Only a live file (a writer's WAL beside it) may hold newer header values than its bytes. */
-    if (!empty && !(wal_present && opt->mode != VT_STORE_VERIFY)) {
+    if (opt->mode == VT_STORE_VERIFY && journal_present)
+        return vt_error_set(err, VT_EINPUT,
+                            "%s: a rollback journal (-journal) lies beside it: a writer did not finish; open it "
+                            "read-write once (e.g. veritor db fsck --rw) before handing it over",
+                            path);
+    bool live = (wal_present || journal_present) && opt->mode != VT_STORE_VERIFY;
+    st = check_header(path, opt->mode != VT_STORE_CREATE, live, &empty, &app, &version, err);
+    if (st) return st;
+    /* Only a live file (a writer's WAL or journal beside it) may hold newer header values than its
+     * bytes: SQLite's own view is checked below. */
+    if (!empty && !live) {
         st = check_ids(path, app, (uint32_t)version, opt->mode == VT_STORE_CREATE, &empty, err);
         if (st) return st;
     }
@@ -312,6 +423,16 @@ vt_status vt_store_open(const char *path, const vt_store_options *opt, vt_store 
         st = read_version(s, "PRAGMA application_id", &a, err);
         if (!st) st = read_version(s, "PRAGMA user_version", &uv, err);
         if (!st) st = check_ids(path, (uint32_t)a, (uint32_t)uv, false, &empty, err);
+        if (!st && writer && journal_present) {
+            /* SQLite has rolled the journal back by now (its first read did): when it is gone, the
+             * file must be whole again, so the size check skipped above applies after all. */
+            bool still;
+            bool e2;
+            uint32_t a2;
+            int v2;
+            st = side_file(path, "-journal", &still, err);
+            if (!st && !still) st = check_header(path, true, false, &e2, &a2, &v2, err);
+        }
         if (!st) s->file_version = version = uv;
     } else if (!st && empty) {
         /* An SQLite file without our id is only taken as new when it holds nothing at all. */
@@ -321,7 +442,7 @@ vt_status vt_store_open(const char *path, const vt_store_options *opt, vt_store 
             if (sqlite3_step(q) != SQLITE_ROW || sqlite3_column_int64(q, 0) != 0)
                 st = vt_error_set(err, VT_EINPUT, "%s: offset 68: application id 0x00000000: not a veritor database",
                                   path);
-            sqlite3_finalize(q);
+            vt_sql_finalize(s, q);
         }
     }
     if (!st && writer) {
@@ -346,6 +467,9 @@ vt_status vt_store_open(const char *path, const vt_store_options *opt, vt_store 
                               path, version, vt_store_schema_version());
         if (!st) st = vt_schema_verify(s, err);
         if (!st && !opt->skip_quick_check) st = quick_check(s, err);
+        /* A claim load touches a handful of 64 KiB pages in several tables; SQLite's default
+         * 2 MiB cache holds only 31 of them, and every miss is a 64 KiB read. */
+        if (!st) st = vt_sql_exec(s, "PRAGMA cache_size = -32768", err);
     }
     if (st) {
         s->mode = VT_STORE_VERIFY; /* close without touching the journal mode */
@@ -359,6 +483,7 @@ vt_status vt_store_open(const char *path, const vt_store_options *opt, vt_store 
 vt_status vt_store_close(vt_store *s, vt_error *err) {
     if (!s) return VT_OK;
     vt_status st = VT_OK;
+    vt_sql_cache_clear(s);
     if (s->db) {
         if (s->tx_depth > 0) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         if (vt_store_writable(s)) {

@@ -93,7 +93,7 @@ static vt_status run_rows(vt_store *s, qbuild *q, json_t **rows, vt_error *err) 
         json_decref(a);
         a = NULL;
     }
-    sqlite3_finalize(st);
+    vt_sql_finalize(s, st);
     *rows = a;
     return rs;
 }
@@ -223,6 +223,11 @@ static vt_status build_list(const char *kind, const vt_store_filter *f, qbuild *
         q_text(q, path);
         q_text(q, f->meta_value ? f->meta_value : "");
     }
+    if (f->has_step) {
+        if (!bundles) UNSUP("--step");
+        q_cond(q, "step = ?");
+        q_num(q, f->step);
+    }
     if (f->latest && !bundles) UNSUP("--latest");
     vt_buf_printf(&q->sql, " ORDER BY %s", f->latest ? "step DESC, created_at DESC, id" : k->order);
     if (f->limit > 0) {
@@ -301,7 +306,7 @@ static vt_status scalar(vt_store *s, const char *sql, int64_t *out, vt_error *er
     if (rs) return rs;
     if (sqlite3_step(st) == SQLITE_ROW) *out = sqlite3_column_int64(st, 0);
     else rs = vt_sql_err(s, err, sql);
-    sqlite3_finalize(st);
+    vt_sql_finalize(s, st);
     return rs;
 }
 
@@ -372,13 +377,13 @@ static vt_status find_by_prefix(vt_store *s, const char *prefix, char *kind_out,
             const char *h = (const char *)sqlite3_column_text(q, 0);
             if (found && strcmp(kind_out, tabs[t][1]) == 0 && strcmp(hex_out, h ? h : "") == 0) continue;
             if (found++) {
-                sqlite3_finalize(q);
+                vt_sql_finalize(s, q);
                 return vt_error_set(err, VT_EUSAGE, "show: prefix '%s' is ambiguous: give more digits", prefix);
             }
             strcpy(kind_out, tabs[t][1]);
             snprintf(hex_out, 65, "%s", h ? h : "");
         }
-        sqlite3_finalize(q);
+        vt_sql_finalize(s, q);
     }
     if (!found) return vt_error_set(err, VT_ECHECK, "show: nothing in the store has an id starting with '%s'", prefix);
     return VT_OK;

@@ -6,6 +6,17 @@
 
 #include <sqlite3.h>
 
+/* Prepared statements are cached per handle: preparing costs more than running the small
+ * lookups a claim load is made of. A slot is busy while a caller holds its statement, so a
+ * nested use of the same SQL gets a fresh (uncached) statement instead. */
+#define VT_STMT_CACHE 48
+typedef struct vt_stmt_slot {
+    char *sql;
+    sqlite3_stmt *st;
+    bool busy;
+    uint64_t used; /* clock of the last hand-out: the least recently used idle slot is evicted */
+} vt_stmt_slot;
+
 struct vt_store {
     sqlite3 *db;
     char *path;
@@ -17,6 +28,10 @@ struct vt_store {
     bool tx_failed; /* an inner step failed: the outermost commit must roll back */
     void *zcctx; /* ZSTD_CCtx, created on first compression */
     void *zdctx; /* ZSTD_DCtx, created on first decompression */
+    bool no_stmt_cache;
+    bool bulk; /* vt_store_set_bulk: rollback journal instead of WAL */
+    vt_stmt_slot stmts[VT_STMT_CACHE];
+    uint64_t stmt_clock;
 };
 
 /* Schema (schema.c) */
@@ -30,7 +45,15 @@ vt_status vt_schema_create_version(sqlite3 *db, int version, vt_error *err);
 /* SQL helpers (open.c) */
 vt_status vt_sql_err(vt_store *s, vt_error *err, const char *what);
 vt_status vt_sql_exec(vt_store *s, const char *sql, vt_error *err);
+/* A reset, unbound statement from the handle's cache (prepared on first use); hand it back with
+ * vt_sql_finalize, never sqlite3_finalize. */
 vt_status vt_sql_prepare(vt_store *s, const char *sql, sqlite3_stmt **st, vt_error *err);
+/* Resets a cached statement for its next user, or finalizes one that is not cached. NULL is fine. */
+void vt_sql_finalize(vt_store *s, sqlite3_stmt *st);
+/* Like vt_sql_prepare for callers that treat a failure as "no row": NULL on failure. */
+sqlite3_stmt *vt_sql_stmt(vt_store *s, const char *sql);
+/* Finalizes every cached statement, busy ones too: only when closing the handle. */
+void vt_sql_cache_clear(vt_store *s);
 vt_status vt_require_writable(vt_store *s, const char *what, vt_error *err);
 /* Transaction helpers that nest with vt_store_begin/commit. */
 vt_status vt_tx_begin(vt_store *s, vt_error *err);

@@ -248,7 +248,7 @@ vt_status vt_store_tensor_write_end(vt_store_tensor_writer *w, vt_hash256 *id, v
         if (sqlite3_step(ins) != SQLITE_DONE) st = vt_sql_err(s, err, "storing a tensor");
         fresh = sqlite3_changes(s->db) > 0;
     }
-    sqlite3_finalize(ins);
+    vt_sql_finalize(s, ins);
     if (!st && fresh) {
         st = vt_sql_prepare(s, "INSERT INTO tensor_chunks(tensor_id, idx, chunk) VALUES (?, ?, ?)", &ins, err);
         for (uint64_t i = 0; !st && i < w->m.nchunks; i++) {
@@ -260,7 +260,7 @@ vt_status vt_store_tensor_write_end(vt_store_tensor_writer *w, vt_hash256 *id, v
             sqlite3_bind_text(ins, 3, ch, 64, SQLITE_TRANSIENT);
             if (sqlite3_step(ins) != SQLITE_DONE) st = vt_sql_err(s, err, "storing a tensor's chunk list");
         }
-        sqlite3_finalize(ins);
+        vt_sql_finalize(s, ins);
     }
     free(shape);
     st = vt_tx_end(s, st, err);
@@ -293,13 +293,13 @@ static vt_status load_meta(vt_store *s, const vt_hash256 *id, vt_store_tensor_me
     if (rc != SQLITE_ROW) {
         rs = rc == SQLITE_DONE ? vt_error_set(err, VT_ECHECK, "tensor %s is not in the store", hex)
                                : vt_sql_err(s, err, "reading a tensor");
-        sqlite3_finalize(st);
+        vt_sql_finalize(s, st);
         return rs;
     }
     rs = vt_tensor_meta_from_row(hex, (const char *)sqlite3_column_text(st, 0),
                                  (const char *)sqlite3_column_text(st, 1), sqlite3_column_int64(st, 2),
                                  sqlite3_column_int64(st, 3), m, err);
-    sqlite3_finalize(st);
+    vt_sql_finalize(s, st);
     if (rs) return rs;
     vt_hash256 *ch = malloc((m->nchunks ? m->nchunks : 1) * sizeof *ch);
     if (!ch) return vt_error_set(err, VT_ENOMEM, "tensor %s: out of memory", hex);
@@ -319,7 +319,7 @@ static vt_status load_meta(vt_store *s, const vt_hash256 *id, vt_store_tensor_me
         if (!rs && n != m->nchunks)
             rs = vt_error_set(err, VT_ECHECK, "tensor %s: %llu of %llu chunks listed", hex, (unsigned long long)n,
                               (unsigned long long)m->nchunks);
-        sqlite3_finalize(st);
+        vt_sql_finalize(s, st);
     }
     if (!rs) {
         vt_hash256 got;

@@ -47,7 +47,7 @@ vt_status vt_store_trace_begin(vt_store *s, const vt_hash256 *graph, int64_t sta
                      : vt_sql_err(s, err, "storing a trace");
         } else
             *trace_id = sqlite3_last_insert_rowid(s->db);
-        sqlite3_finalize(ins);
+        vt_sql_finalize(s, ins);
     }
     free(mtext);
     return st;
@@ -69,7 +69,7 @@ static vt_status set_span(vt_store *s, int64_t trace_id, bool set_start, int64_t
     if (set_start) sqlite3_bind_int64(up, 3, start_ns);
     if (sqlite3_step(up) != SQLITE_DONE) st = vt_sql_err(s, err, "ending a trace");
     else if (sqlite3_changes(s->db) == 0) st = vt_error_set(err, VT_EINPUT, "trace %lld does not exist", (long long)trace_id);
-    sqlite3_finalize(up);
+    vt_sql_finalize(s, up);
     return st;
 }
 
@@ -93,7 +93,7 @@ vt_status vt_store_events_append(vt_store *s, int64_t trace_id, const vt_store_e
         sqlite3_bind_int64(chk, 1, trace_id);
         if (sqlite3_step(chk) != SQLITE_ROW)
             st = vt_error_set(err, VT_EINPUT, "append events: trace %lld does not exist", (long long)trace_id);
-        sqlite3_finalize(chk);
+        vt_sql_finalize(s, chk);
     }
     if (!st)
         st = vt_sql_prepare(s,
@@ -140,6 +140,6 @@ vt_status vt_store_events_append(vt_store *s, int64_t trace_id, const vt_store_e
                      : vt_sql_err(s, err, "storing an event");
         }
     }
-    sqlite3_finalize(ins);
+    vt_sql_finalize(s, ins);
     return vt_tx_end(s, st, err);
 }

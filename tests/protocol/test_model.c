@@ -1,5 +1,7 @@
 /* Reference transformer: graphs build, print and reparse; prefill == teacher forcing; decode at
- * T = 0 emits teacher forcing's argmax tokens with matching logits and fingerprints; configs,
+ * T = 0 emits teacher forcing's argmax tokens with matching logits and fingerprints (for RMSNorm /
+ * LayerNorm x learned / RoPE); prefill's KV cache and hidden states match decode's caches and
+ * teacher forcing's fingerprints; the in-graph R is bit-identical to vt_model_fp_matrix; configs,
  * weights and config.json reject malformed and hostile input. */
 #include "harness.h"
 #include "veritor/workload.h"
@@ -12,25 +14,51 @@ typedef struct model {
     vt_tensor_set *w;
     vt_rvalue *params;
     size_t np;
-    vt_tensor *R;
+    vt_tensor *R;    /* vt_model_fp_matrix under key 99 */
+    vt_tensor *fpk;  /* the same key as the graphs' [2] ui32 input */
 } model;
 
-static bool model_load(model *m, const char *preset, vt_dtype compute) {
+/* Gains and biases away from their ones / zeros init so that a wrong gain or bias shows. */
+static void perturb_norms(model *m) {
+    for (size_t i = 0; i < m->np; i++) {
+        vt_tensor *t = m->params[i].tensor;
+        if (t->rank != 1) continue;
+        for (size_t j = 0; j < t->nelem; j++) {
+            double v = vt_load_f64(t->dtype, (char *)t->data + j * vt_dtype_size(t->dtype));
+            vt_store_f64(t->dtype, (char *)t->data + j * vt_dtype_size(t->dtype), v + 0.3 * sin(1.7 * (double)(i * 131 + j)));
+        }
+    }
+}
+
+static bool model_load_cfg(model *m, const char *preset, vt_dtype compute, vt_model_norm norm, vt_model_pos pos) {
     vt_error err;
     memset(m, 0, sizeof *m);
     if (vt_model_preset(preset, &m->c, &err)) return false;
     m->c.compute = compute;
+    m->c.norm = norm;
+    m->c.pos = pos;
     if (vt_model_init_weights(&m->c, 7, &m->w, &err)) return false;
     m->np = vt_model_num_params(&m->c);
     m->params = calloc(m->np, sizeof *m->params);
     if (vt_model_param_args(&m->c, m->w, m->params, &err)) return false;
-    return vt_model_fp_matrix(&m->c, vt_key_from_seed(99), &m->R, &err) == VT_OK;
+    if (norm != VT_NORM_RMS || pos != VT_POS_LEARNED) perturb_norms(m);
+    int64_t two = 2;
+    m->fpk = vt_tensor_create(VT_U32, 1, &two, 0, &err);
+    vt_key k = vt_key_from_seed(99);
+    ((uint32_t *)m->fpk->data)[0] = k.k[0];
+    ((uint32_t *)m->fpk->data)[1] = k.k[1];
+    return vt_model_fp_matrix(&m->c, k, &m->R, &err) == VT_OK;
+}
+
+static bool model_load(model *m, const char *preset, vt_dtype compute) {
+    return model_load_cfg(m, preset, compute, VT_NORM_RMS, VT_POS_LEARNED);
 }
 
 static void model_free(model *m) {
     for (size_t i = 0; i < m->np && m->params; i++) vt_rvalue_release(&m->params[i]);
     free(m->params);
     vt_tensor_release(m->R);
+    vt_tensor_release(m->fpk);
     vt_tensor_set_free(m->w);
 }
 
@@ -69,39 +97,82 @@ static void check_roundtrip(vt_module *mod) {
     vt_buf_free(&buf);
 }
 
-/* The full check on one preset: decode P + N, teacher-force its own output. */
-static void check_decode_vs_tf(const char *preset, vt_dtype compute, int64_t P, int64_t N, double tol) {
+/* The full check on one config: decode P + N (with its caches), teacher-force its own output,
+ * prefill it with the KV cache and every layer's hidden state. */
+static void check_decode_vs_tf(const char *preset, vt_dtype compute, vt_model_norm norm, vt_model_pos pos, int64_t P,
+                               int64_t N, double tol) {
     model m;
     vt_error err;
-    CHECK(model_load(&m, preset, compute));
+    CHECK(model_load_cfg(&m, preset, compute, norm, pos));
     vt_engine *e = vt_engine_create(NULL, &err);
-    vt_module *dec = NULL, *tf = NULL, *pre = NULL;
+    vt_module *dec = NULL, *tf = NULL, *pre = NULL, *prex = NULL;
     int64_t S = P + N - 1;
-    CHECK_EQ_INT(vt_model_emit_decode(&m.c, P, N, &dec, &err), VT_OK);
+    uint32_t L = m.c.layers, hl[2] = {L - 1, 0};
+    vt_model_decode_opts dopt = {.kv_cache = true};
+    vt_model_prefill_opts popt = {.hidden_layers = hl, .nhidden = 2, .kv_cache = true};
+    CHECK_EQ_INT(vt_model_emit_decode_opts(&m.c, P, N, &dopt, &dec, &err), VT_OK);
     CHECK_EQ_INT(vt_model_emit_teacher_forcing(&m.c, 1, S, &tf, &err), VT_OK);
     CHECK_EQ_INT(vt_model_emit_prefill(&m.c, 1, S, &pre, &err), VT_OK);
+    CHECK_EQ_INT(vt_model_emit_prefill_opts(&m.c, 1, S, &popt, &prex, &err), VT_OK);
+    if (!prex) goto done;
     if (!dec || !tf || !pre) goto done;
     check_roundtrip(dec);
     check_roundtrip(tf);
     vt_tensor *prompt = vt_tensor_create(VT_I32, 1, &P, 0, &err);
     for (int64_t i = 0; i < P; i++) ((int32_t *)prompt->data)[i] = (int32_t)((i * 37 + 5) % m.c.vocab);
-    vt_tensor *dx[2] = {prompt, m.R};
-    vt_rvalue *dr = NULL, *tr = NULL, *pr = NULL;
-    size_t ndr = 0, ntr = 0, npr = 0;
+    vt_tensor *dx[2] = {prompt, m.fpk};
+    vt_rvalue *dr = NULL, *tr = NULL, *pr = NULL, *xr = NULL;
+    size_t ndr = 0, ntr = 0, npr = 0, nxr = 0;
     vt_status s = run(e, &m, dec, dx, 2, &dr, &ndr, &err);
     CHECK_MSG(s == VT_OK, "decode: %s", err.msg);
     if (s) goto done_p;
-    CHECK_EQ_INT(ndr, 3);
+    CHECK_EQ_INT(ndr, 5);
     const int32_t *gen = dr[0].tensor->data;
     int64_t td[2] = {1, S};
     vt_tensor *toks = vt_tensor_create(VT_I32, 2, td, 0, &err);
     int32_t *tk = toks->data;
     for (int64_t i = 0; i < S; i++) tk[i] = i < P ? ((int32_t *)prompt->data)[i] : gen[i - P];
-    vt_tensor *tx[2] = {toks, m.R};
+    vt_tensor *tx[2] = {toks, m.fpk};
     s = run(e, &m, tf, tx, 2, &tr, &ntr, &err);
     CHECK_MSG(s == VT_OK, "teacher forcing: %s", err.msg);
     vt_status s2 = run(e, &m, pre, tx, 1, &pr, &npr, &err);
     CHECK_MSG(s2 == VT_OK, "prefill: %s", err.msg);
+    vt_status s3 = run(e, &m, prex, tx, 1, &xr, &nxr, &err);
+    CHECK_MSG(s3 == VT_OK, "prefill with extra outputs: %s", err.msg);
+    if (!s && !s2 && !s3) {
+        CHECK_EQ_INT(nxr, 5);
+        /* Extra outputs leave the logits alone; the caches are what decode wrote (same tolerance
+         * as the logits: per-position matrix-vector vs matrix products). */
+        const vt_tensor *xl = xr[0].tensor, *pl0 = pr[0].tensor;
+        CHECK(xl->nbytes == pl0->nbytes && memcmp(xl->data, pl0->data, xl->nbytes) == 0);
+        size_t d = m.c.d_model, nkv = (size_t)L * (size_t)S * d;
+        double worst = 0, ref = 0;
+        for (int c = 0; c < 2; c++) {
+            CHECK_EQ_INT(xr[3 + c].tensor->nelem, nkv);
+            CHECK_EQ_INT(dr[3 + c].tensor->nelem, nkv);
+            for (size_t i = 0; i < nkv && xr[3 + c].tensor->nelem == nkv && dr[3 + c].tensor->nelem == nkv; i++) {
+                double a = get(dr[3 + c].tensor, i), b = get(xr[3 + c].tensor, i);
+                worst = fmax(worst, fabs(a - b) / fmax(1.0, fabs(b)));
+                ref = fmax(ref, fabs(b));
+            }
+        }
+        CHECK_MSG(worst <= tol && ref > 0, "%s: prefill KV cache vs decode's caches differ by %g > %g", preset, worst, tol);
+        /* The last block's hidden state through R gives teacher forcing's fingerprints; layer 0's
+         * output differs from it. */
+        const vt_tensor *hs = xr[1].tensor, *h0 = xr[2].tensor, *tfp = tr[1].tensor;
+        size_t k = m.c.fp_k;
+        double wf = 0, sc = 0, dif = 0;
+        for (size_t t = 0; t < (size_t)S; t++)
+            for (size_t j = 0; j < k; j++) {
+                double acc = 0;
+                for (size_t i = 0; i < d; i++) acc += get(hs, t * d + i) * get(m.R, i * k + j);
+                wf = fmax(wf, fabs(acc - get(tfp, t * k + j)));
+                sc = fmax(sc, fabs(acc));
+            }
+        for (size_t i = 0; i < (size_t)S * d; i++) dif = fmax(dif, fabs(get(hs, i) - get(h0, i)));
+        CHECK_MSG(wf <= tol * fmax(1.0, sc), "%s: hidden state . R vs fingerprints differ by %g", preset, wf);
+        CHECK(dif > 1e-3 || L == 1);
+    }
     if (!s && !s2) {
         const vt_tensor *tl = tr[0].tensor, *tfp = tr[1].tensor, *pl = pr[0].tensor;
         /* Same ops on the same inputs: bit-identical. */
@@ -131,6 +202,7 @@ static void check_decode_vs_tf(const char *preset, vt_dtype compute, int64_t P, 
     vt_rvalues_release(tr, ntr);
     vt_rvalues_release(pr, npr);
     vt_rvalues_release(dr, ndr);
+    vt_rvalues_release(xr, nxr);
     vt_tensor_release(toks);
 done_p:
     vt_tensor_release(prompt);
@@ -138,13 +210,59 @@ done:
     vt_module_free(dec);
     vt_module_free(tf);
     vt_module_free(pre);
+    vt_module_free(prex);
     vt_engine_destroy(e);
     model_free(&m);
 }
 
-TEST(tiny_f32) { check_decode_vs_tf("tiny", VT_F32, 5, 12, 1e-4); }
-TEST(tiny_f64) { check_decode_vs_tf("tiny", VT_F64, 3, 6, 1e-12); }
-TEST(small_f32) { check_decode_vs_tf("small", VT_F32, 3, 3, 1e-4); }
+TEST(tiny_f32) { check_decode_vs_tf("tiny", VT_F32, VT_NORM_RMS, VT_POS_LEARNED, 5, 12, 1e-4); }
+TEST(tiny_f64) { check_decode_vs_tf("tiny", VT_F64, VT_NORM_RMS, VT_POS_LEARNED, 3, 6, 1e-12); }
+TEST(small_f32) { check_decode_vs_tf("small", VT_F32, VT_NORM_RMS, VT_POS_LEARNED, 3, 3, 1e-4); }
+TEST(tiny_layernorm) { check_decode_vs_tf("tiny", VT_F32, VT_NORM_LAYER, VT_POS_LEARNED, 4, 9, 1e-4); }
+TEST(tiny_rope) { check_decode_vs_tf("tiny", VT_F32, VT_NORM_RMS, VT_POS_ROPE, 4, 9, 1e-4); }
+TEST(tiny_layernorm_rope) { check_decode_vs_tf("tiny", VT_F32, VT_NORM_LAYER, VT_POS_ROPE, 4, 9, 1e-4); }
+TEST(tiny_layernorm_rope_f64) { check_decode_vs_tf("tiny", VT_F64, VT_NORM_LAYER, VT_POS_ROPE, 3, 5, 1e-12); }
+TEST(small_layernorm_rope) { check_decode_vs_tf("small", VT_F32, VT_NORM_LAYER, VT_POS_ROPE, 2, 3, 1e-4); }
+
+/* The in-graph R of decode / teacher forcing is vt_model_fp_matrix bit for bit (f32, f64, and a
+ * d that is not a multiple of 32). */
+static void check_fp_matrix(vt_dtype dt, uint32_t d, uint32_t k, vt_key key) {
+    vt_model_config c;
+    vt_error err;
+    vt_model_preset("tiny", &c, &err);
+    c.compute = dt, c.d_model = d, c.fp_k = k;
+    vt_module *mod = NULL;
+    CHECK_EQ_INT(vt_model_emit_fp_matrix(&c, &mod, &err), VT_OK);
+    vt_tensor *want = NULL;
+    CHECK_EQ_INT(vt_model_fp_matrix(&c, key, &want, &err), VT_OK);
+    int64_t two = 2;
+    vt_tensor *kt = vt_tensor_create(VT_U32, 1, &two, 0, &err);
+    ((uint32_t *)kt->data)[0] = key.k[0];
+    ((uint32_t *)kt->data)[1] = key.k[1];
+    vt_engine *e = vt_engine_create(NULL, &err);
+    vt_rvalue arg = vt_rvalue_tensor(kt), *res = NULL;
+    size_t nres = 0;
+    vt_limits lim;
+    vt_limits_default(&lim);
+    vt_status s = mod ? vt_execute(e, mod, NULL, &arg, 1, &lim, &res, &nres, NULL, &err) : VT_EINTERNAL;
+    CHECK_MSG(s == VT_OK, "fp_matrix: %s", err.msg);
+    if (!s && want) {
+        const vt_tensor *got = res[0].tensor;
+        CHECK(got->dtype == want->dtype && got->nbytes == want->nbytes && memcmp(got->data, want->data, got->nbytes) == 0);
+    }
+    vt_rvalues_release(res, nres);
+    vt_rvalue_release(&arg);
+    vt_tensor_release(want);
+    vt_engine_destroy(e);
+    vt_module_free(mod);
+}
+
+TEST(fp_matrix_in_graph) {
+    check_fp_matrix(VT_F32, 64, 64, vt_key_from_seed(99));
+    check_fp_matrix(VT_F64, 64, 64, vt_key_from_seed(3));
+    check_fp_matrix(VT_F32, 40, 24, vt_key_from_seed(123456789));
+    check_fp_matrix(VT_F64, 200, 7, vt_key_from_seed(1));
+}
 
 /* Sampled decode: each token is the C sampler's on decode's own logits row at its position;
  * at T = 0 the tokens equal argmax decode's. */
@@ -160,7 +278,7 @@ static vt_status run_sampled(vt_engine *e, model *m, vt_module *mod, vt_tensor *
     vt_tensor *kt = vt_tensor_create(VT_U32, 2, kd, 0, err);
     ((uint32_t *)kt->data)[0] = key.k[0];
     ((uint32_t *)kt->data)[1] = key.k[1];
-    vt_tensor *x[7] = {prompt, m->R, vec(VT_F32, 1, T), vec(VT_I32, 1, 0), vec(VT_F64, 1, top_p), vec(VT_F64, 1, 0), kt};
+    vt_tensor *x[7] = {prompt, m->fpk, vec(VT_F32, 1, T), vec(VT_I32, 1, 0), vec(VT_F64, 1, top_p), vec(VT_F64, 1, 0), kt};
     vt_status s = run(e, m, mod, x, 7, res, nres, err);
     for (int i = 2; i < 7; i++) vt_tensor_release(x[i]);
     return s;
@@ -203,7 +321,7 @@ TEST(sampled_decode) {
     }
     s = sd ? run_sampled(e, &m, sd, prompt, 0.0f, 1.0, key, &r0, &nr0, &err) : VT_EINTERNAL;
     CHECK_MSG(s == VT_OK, "sampled decode T=0: %s", err.msg);
-    vt_tensor *ax[2] = {prompt, m.R};
+    vt_tensor *ax[2] = {prompt, m.fpk};
     vt_status s2 = ad ? run(e, &m, ad, ax, 2, &ra, &nra, &err) : VT_EINTERNAL;
     CHECK(s2 == VT_OK);
     if (!s && !s2) CHECK(memcmp(r0[0].tensor->data, ra[0].tensor->data, r0[0].tensor->nbytes) == 0);
@@ -238,6 +356,30 @@ TEST(weights_deterministic) {
     }
     CHECK(vt_tensor_set_get(a, "final_norm") != NULL);
     CHECK_EQ_INT(vt_model_num_params(&c), 19);
+    /* LayerNorm adds a zero bias after each gain; RoPE drops wpe. */
+    vt_model_config cl = c;
+    cl.norm = VT_NORM_LAYER;
+    cl.pos = VT_POS_ROPE;
+    CHECK_EQ_INT(vt_model_num_params(&cl), 1 + 2 * 10 + 2);
+    vt_tensor_set *ln = NULL;
+    CHECK_EQ_INT(vt_model_init_weights(&cl, 1, &ln, &err), VT_OK);
+    if (ln) {
+        CHECK(vt_tensor_set_get(ln, "wpe") == NULL);
+        vt_tensor *bias = vt_tensor_set_get(ln, "layers.1.mlp_norm_bias"), *fb = vt_tensor_set_get(ln, "final_norm_bias");
+        CHECK(bias && fb && ((float *)bias->data)[5] == 0.0f && ((float *)fb->data)[0] == 0.0f);
+        char name[64];
+        int rank;
+        int64_t dims[2];
+        CHECK_EQ_INT(vt_model_param_info(&cl, 2, name, sizeof name, &rank, dims, &err), VT_OK);
+        CHECK_STR(name, "layers.0.attn_norm_bias");
+        CHECK_EQ_INT(vt_model_param_info(&cl, 22, name, sizeof name, &rank, dims, &err), VT_OK);
+        CHECK_STR(name, "final_norm_bias");
+        /* parameter 3 (layers.0.wq) is normal(fold_in(PRNGKey(1), 3)) / sqrt(64) */
+        float ref[4];
+        vt_rand_normal_f32(vt_rand_fold_in(vt_key_from_seed(1), 3), 0, 4, ref);
+        CHECK(((float *)vt_tensor_set_get(ln, "layers.0.wq")->data)[2] == ref[2] * 0.125f);
+    }
+    vt_tensor_set_free(ln);
     vt_tensor_set_free(a);
     vt_tensor_set_free(b);
     vt_tensor_set_free(d);
@@ -258,12 +400,30 @@ TEST(bad_configs) {
     c.compute = VT_I32;
     CHECK_ERR(vt_model_config_check(&c, &err), &err, VT_EINPUT, "must be f32 or f64");
     vt_model_preset("tiny", &c, &err);
-    c.norm = VT_NORM_LAYER;
-    CHECK_ERR(vt_model_config_check(&c, &err), &err, VT_EUNSUPPORTED, "not supported: norm");
+    c.norm = (vt_model_norm)7;
+    CHECK_ERR(vt_model_config_check(&c, &err), &err, VT_EINPUT, "norm 7: must be rmsnorm or layernorm");
+    vt_model_preset("tiny", &c, &err);
+    c.pos = (vt_model_pos)-1;
+    vt_module *m = NULL;
+    CHECK_ERR(vt_model_emit_prefill(&c, 1, 4, &m, &err), &err, VT_EINPUT, "positions -1");
     vt_model_preset("tiny", &c, &err);
     c.pos = VT_POS_ROPE;
-    vt_module *m = NULL;
-    CHECK_ERR(vt_model_emit_prefill(&c, 1, 4, &m, &err), &err, VT_EUNSUPPORTED, "not supported: positions");
+    c.d_model = 12; /* head dimension 3 */
+    CHECK_ERR(vt_model_emit_decode(&c, 2, 2, &m, &err), &err, VT_EINPUT, "even head dimension");
+    vt_model_preset("tiny", &c, &err);
+    uint32_t hl[2] = {0, 2};
+    vt_model_prefill_opts po = {.hidden_layers = hl, .nhidden = 2};
+    CHECK_ERR(vt_model_emit_prefill_opts(&c, 1, 4, &po, &m, &err), &err, VT_EINPUT, "hidden layer 2 out of range");
+    po.hidden_layers = NULL;
+    CHECK_ERR(vt_model_emit_prefill_opts(&c, 1, 4, &po, &m, &err), &err, VT_EINPUT, "no list");
+    po.nhidden = 5000;
+    po.hidden_layers = hl;
+    CHECK_ERR(vt_model_emit_prefill_opts(&c, 1, 4, &po, &m, &err), &err, VT_EINPUT, "at most 1024");
+    c.fp_k = 0;
+    CHECK_ERR(vt_model_emit_fp_matrix(&c, &m, &err), &err, VT_EINPUT, "fp_k 0");
+    vt_model_decode_opts dop = {.kv_cache = true};
+    vt_model_preset("tiny", &c, &err);
+    CHECK_ERR(vt_model_emit_decode_opts(&c, 0, 4, &dop, &m, &err), &err, VT_EINPUT, "decode: prompt 0");
     vt_model_preset("tiny", &c, &err);
     CHECK_ERR(vt_model_emit_prefill(&c, 1, 129, &m, &err), &err, VT_EINPUT, "exceeds max_seq 128");
     CHECK_ERR(vt_model_emit_prefill(&c, 0, 4, &m, &err), &err, VT_EINPUT, "must be >= 1");
@@ -290,6 +450,13 @@ TEST(config_json) {
     CHECK_EQ_INT(vt_model_config_parse(j, strlen(j), &d, &err), VT_OK);
     CHECK(memcmp(&c, &d, sizeof c) == 0);
     free(j);
+    c.norm = VT_NORM_LAYER;
+    c.pos = VT_POS_ROPE;
+    j = vt_model_config_json(&c);
+    CHECK(j && strstr(j, "\"layernorm\"") && strstr(j, "\"rope\""));
+    CHECK_EQ_INT(j ? vt_model_config_parse(j, strlen(j), &d, &err) : VT_ENOMEM, VT_OK);
+    CHECK(memcmp(&c, &d, sizeof c) == 0);
+    free(j);
     const char *bad[][2] = {
         {"", "config.json:"},
         {"[1]", "expected an object"},
@@ -305,8 +472,14 @@ TEST(config_json) {
          "\"fp_k\": 8, \"compute\": \"f32\", \"weights\": \"f32\", \"norm\": \"rmsnorm\", \"positions\": \"learned\"}",
          "max_seq"},
         {"{\"vocab\": 256, \"d_model\": 64, \"heads\": 4, \"layers\": 2, \"d_ff\": 256, \"max_seq\": 8, "
-         "\"fp_k\": 8, \"compute\": \"f32\", \"weights\": \"f32\", \"norm\": \"layernorm\", \"positions\": \"learned\"}",
-         "not supported"},
+         "\"fp_k\": 8, \"compute\": \"f32\", \"weights\": \"f32\", \"norm\": \"batchnorm\", \"positions\": \"learned\"}",
+         "field 'norm': 'batchnorm'"},
+        {"{\"vocab\": 256, \"d_model\": 64, \"heads\": 4, \"layers\": 2, \"d_ff\": 256, \"max_seq\": 8, "
+         "\"fp_k\": 8, \"compute\": \"f32\", \"weights\": \"f32\", \"norm\": \"rmsnorm\", \"positions\": \"alibi\"}",
+         "field 'positions'"},
+        {"{\"vocab\": 256, \"d_model\": 12, \"heads\": 4, \"layers\": 2, \"d_ff\": 256, \"max_seq\": 8, "
+         "\"fp_k\": 8, \"compute\": \"f32\", \"weights\": \"f32\", \"norm\": \"layernorm\", \"positions\": \"rope\"}",
+         "even head dimension"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         vt_status s = vt_model_config_parse(bad[i][0], strlen(bad[i][0]), &d, &err);
@@ -358,8 +531,14 @@ int main(void) {
     RUN(config_json);
     RUN(bad_weights);
     RUN(sampled_decode);
+    RUN(fp_matrix_in_graph);
     RUN(tiny_f32);
     RUN(tiny_f64);
     RUN(small_f32);
+    RUN(tiny_layernorm);
+    RUN(tiny_rope);
+    RUN(tiny_layernorm_rope);
+    RUN(tiny_layernorm_rope_f64);
+    RUN(small_layernorm_rope);
     return vt_test_finish();
 }

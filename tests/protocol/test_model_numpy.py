@@ -1,7 +1,7 @@
 """Independent numpy implementation of the reference transformer (docs/model.md), written from
 the model definition, against the interpreter running the generated graphs: prefill logits
-(f64 graphs within 1e-5, f32 within 1e-4 relative), decode's argmax tokens and logits, and the
-CLI's rejection of bad input."""
+(f64 graphs within 1e-5, f32 within 1e-4 relative) for RMSNorm / LayerNorm x learned / rotary
+positions, decode's argmax tokens and logits, and the CLI's rejection of bad input."""
 import json
 import os
 import struct
@@ -54,15 +54,48 @@ def read_safetensors(path):
     return out
 
 
+def write_safetensors(path, tensors, dtype):
+    """tensors: name -> array, written as dtype ('F64' or 'F32') in the given order."""
+    np_dt = {"F64": "<f8", "F32": "<f4"}[dtype]
+    header, body, off = {}, b"", 0
+    for name, arr in tensors.items():
+        raw = np.ascontiguousarray(arr, dtype=np_dt).tobytes()
+        header[name] = {"dtype": dtype, "shape": list(arr.shape), "data_offsets": [off, off + len(raw)]}
+        body += raw
+        off += len(raw)
+    h = json.dumps(header).encode()
+    h += b" " * (-len(h) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h + body)
+
+
 def param_names(cfg):
-    names = ["wte", "wpe"]
+    ln = cfg["norm"] == "layernorm"
+    names = ["wte"] + (["wpe"] if cfg["positions"] == "learned" else [])
+    per = ("attn_norm", "attn_norm_bias", "wq", "wk", "wv", "wo", "mlp_norm", "mlp_norm_bias", "w1", "w2")
     for l in range(cfg["layers"]):
-        names += [f"layers.{l}.{n}" for n in ("attn_norm", "wq", "wk", "wv", "wo", "mlp_norm", "w1", "w2")]
-    return names + ["final_norm"]
+        names += [f"layers.{l}.{n}" for n in per if ln or not n.endswith("_bias")]
+    return names + ["final_norm"] + (["final_norm_bias"] if ln else [])
 
 
 def rms_norm(x, g, eps=1e-5):
     return x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + eps) * g
+
+
+def layer_norm(x, g, b, eps=1e-5):
+    mu = np.mean(x, axis=-1, keepdims=True)
+    var = np.mean((x - mu) ** 2, axis=-1, keepdims=True)
+    return (x - mu) / np.sqrt(var + eps) * g + b
+
+
+def rope(x, T):
+    """x [T, H, dh]: rotate pairs (i, i + dh/2) by angle t / 10000^(2i/dh) (GPT-NeoX half split)."""
+    dh = x.shape[-1]
+    half = dh // 2
+    ang = np.arange(T)[:, None] / (10000.0 ** (np.arange(half) * 2.0 / dh))[None, :]
+    c, s = np.cos(ang)[:, None, :], np.sin(ang)[:, None, :]
+    x1, x2 = x[..., :half], x[..., half:]
+    return np.concatenate([x1 * c - x2 * s, x2 * c + x1 * s], axis=-1)
 
 
 def gelu(x):
@@ -75,33 +108,51 @@ def forward(cfg, w, tokens):
     H = cfg["heads"]
     d = cfg["d_model"]
     dh = d // H
-    x = w["wte"][tokens] + w["wpe"][:T]
+    ln = cfg.get("norm") == "layernorm"
+    use_rope = cfg.get("positions") == "rope"
+    norm = (lambda x, pre: layer_norm(x, w[pre], w[pre + "_bias"])) if ln else (lambda x, pre: rms_norm(x, w[pre]))
+    x = w["wte"][tokens] + (0 if use_rope else w["wpe"][:T])
     causal = np.tril(np.ones((T, T), dtype=bool))
     for l in range(cfg["layers"]):
         p = lambda n: w[f"layers.{l}.{n}"]
-        h = rms_norm(x, p("attn_norm"))
+        h = norm(x, f"layers.{l}.attn_norm")
         q = (h @ p("wq")).reshape(T, H, dh)
         k = (h @ p("wk")).reshape(T, H, dh)
         v = (h @ p("wv")).reshape(T, H, dh)
+        if use_rope:
+            q, k = rope(q, T), rope(k, T)
         s = np.einsum("ihd,jhd->hij", q, k) / np.sqrt(dh)
         s = np.where(causal[None], s, -np.inf)
         s = np.exp(s - s.max(axis=-1, keepdims=True))
         a = s / s.sum(axis=-1, keepdims=True)
         o = np.einsum("hij,jhd->ihd", a, v).reshape(T, d)
         x = x + o @ p("wo")
-        x = x + gelu(rms_norm(x, p("mlp_norm")) @ p("w1")) @ p("w2")
-    return rms_norm(x, w["final_norm"]) @ w["wte"].T
+        x = x + gelu(norm(x, f"layers.{l}.mlp_norm") @ p("w1")) @ p("w2")
+    return norm(x, "final_norm") @ w["wte"].T
 
 
-def prefill_case(tmp, compute, tol, rel):
-    d = os.path.join(tmp, "m_" + compute)
+def prefill_case(tmp, compute, tol, rel, norm="rms", positions="learned"):
+    d = os.path.join(tmp, f"m_{compute}_{norm}_{positions}")
     T = 16
-    run("model", "init", "tiny", "-o", d, "--seed", "5", "--seq", str(T), "--compute", compute)
+    run("model", "init", "tiny", "-o", d, "--seed", "5", "--seq", str(T), "--compute", compute, "--norm", norm,
+        "--positions", positions)
     cfg = json.load(open(os.path.join(d, "config.json")))
     check(cfg["vocab"] == 256 and cfg["d_model"] == 64 and cfg["layers"] == 2, f"config {cfg}")
+    check(cfg["norm"] == ("layernorm" if norm == "layernorm" else "rmsnorm") and cfg["positions"] == positions,
+          f"config norm/positions {cfg}")
     w = read_safetensors(os.path.join(d, "weights.safetensors"))
     names = param_names(cfg)
     check(sorted(names) == sorted(w), "parameter names")
+    if norm != "rms" or positions != "learned":
+        # Gains and biases away from ones / zeros so that both are exercised; rewritten in order.
+        rng0 = np.random.default_rng(2)
+        for n in names:
+            if w[n].ndim == 1:
+                w[n] = w[n] + rng0.normal(0, 0.3, w[n].shape)
+        write_safetensors(os.path.join(d, "weights.safetensors"), {n: w[n] for n in names},
+                          "F64" if compute == "f64" else "F32")
+        if compute == "f32":
+            w = {n: w[n].astype(np.float32).astype(np.float64) for n in names}
     rng = np.random.default_rng(1)
     tokens = rng.integers(0, cfg["vocab"], size=(1, T)).astype(np.int32)
     np.save(os.path.join(tmp, "tokens.npy"), tokens)
@@ -188,6 +239,14 @@ def main():
         prefill_case(tmp, "f64", 1e-5, 0)
         d, cfg, w = prefill_case(tmp, "f32", 1e-4, 1)
         decode_case(d, cfg, w)
+        prefill_case(tmp, "f64", 1e-5, 0, "layernorm", "learned")
+        prefill_case(tmp, "f64", 1e-5, 0, "rms", "rope")
+        prefill_case(tmp, "f64", 1e-5, 0, "layernorm", "rope")
+        dl, cfgl, wl = prefill_case(tmp, "f32", 1e-4, 1, "layernorm", "rope")
+        decode_case(dl, cfgl, wl)
+        check("bad value" in run("model", "init", "tiny", "-o", tmp, "--norm", "batch", expect=2).stderr, "bad norm")
+        check("bad value" in run("model", "init", "tiny", "-o", tmp, "--positions", "alibi", expect=2).stderr,
+              "bad positions")
         bad_input_cases(tmp, d)
     print(f"{checks - failures} passed, {failures} failed")
     return 1 if failures else 0

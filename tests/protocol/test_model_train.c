@@ -1,6 +1,8 @@
 /* train_step: the explicit backward pass against central finite differences on tiny in f64
- * (50 random directions, 200 coordinates, relative error <= 1e-3); the loss falls over 50 AdamW
- * and SGD steps on a fixed batch; malformed arguments are rejected. */
+ * (RMSNorm + learned positions: 50 random directions, 200 coordinates; LayerNorm and RoPE
+ * variants fewer; relative error <= 1e-3); the in-graph gradient fingerprint equals
+ * vt_model_grad_fingerprint; the loss falls over 50 AdamW and SGD steps on a fixed batch;
+ * malformed arguments are rejected. */
 #include "harness.h"
 #include "veritor/workload.h"
 
@@ -13,11 +15,15 @@
 typedef struct ctx {
     vt_model_config c;
     vt_engine *e;
-    vt_module *m;
+    vt_module *m;   /* the graph of the test: SGD without the fingerprint (finite differences), or opt with it */
+    vt_module *mfp; /* SGD with the gradient fingerprint (finite-difference test only) */
     size_t np;
     vt_tensor **p;   /* current parameters */
-    vt_tensor *tok, *tgt;
+    vt_tensor *tok, *tgt, *gkey;
 } ctx;
+
+#define GRAD_ROOT 5
+#define GRAD_STEP 3
 
 static vt_tensor *scalar(vt_dtype dt, double v) {
     vt_tensor *t = vt_tensor_create(dt, 0, NULL, 0, NULL);
@@ -25,24 +31,27 @@ static vt_tensor *scalar(vt_dtype dt, double v) {
     return t;
 }
 
-/* Runs the SGD graph with lr = 0: loss, and gradients when grads != NULL. */
-static bool eval(ctx *x, vt_tensor **params, double *loss, vt_tensor **grads) {
-    size_t n = x->np + 3;
+/* Runs the SGD graph with lr = 0: loss, and gradients (and the in-graph gradient fingerprint)
+ * when grads != NULL. */
+static bool eval(ctx *x, vt_tensor **params, double *loss, vt_tensor **grads, float *gfp) {
+    size_t n = x->np + 3 + (gfp != NULL);
     vt_rvalue *args = calloc(n, sizeof *args);
     for (size_t i = 0; i < x->np; i++) args[i] = vt_rvalue_tensor(vt_tensor_retain(params[i]));
     args[x->np] = vt_rvalue_tensor(vt_tensor_retain(x->tok));
     args[x->np + 1] = vt_rvalue_tensor(vt_tensor_retain(x->tgt));
     args[x->np + 2] = vt_rvalue_tensor(scalar(x->c.compute, 0));
+    if (gfp) args[x->np + 3] = vt_rvalue_tensor(vt_tensor_retain(x->gkey));
     vt_rvalue *res = NULL;
     size_t nres = 0;
     vt_error err;
     vt_limits lim;
     vt_limits_default(&lim);
-    vt_status s = vt_execute(x->e, x->m, NULL, args, n, &lim, &res, &nres, NULL, &err);
+    vt_status s = vt_execute(x->e, gfp ? x->mfp : x->m, NULL, args, n, &lim, &res, &nres, NULL, &err);
     CHECK_MSG(s == VT_OK, "train_step: %s", err.msg);
     if (!s) {
         *loss = vt_load_f64(res[x->np].tensor->dtype, res[x->np].tensor->data);
         for (size_t i = 0; grads && i < x->np; i++) grads[i] = vt_tensor_retain(res[x->np + 1 + i].tensor);
+        if (gfp) memcpy(gfp, res[2 * x->np + 1].tensor->data, x->c.fp_k * sizeof *gfp);
     }
     vt_rvalues_release(res, nres);
     for (size_t i = 0; i < n; i++) vt_rvalue_release(&args[i]);
@@ -50,12 +59,14 @@ static bool eval(ctx *x, vt_tensor **params, double *loss, vt_tensor **grads) {
     return s == VT_OK;
 }
 
-static bool setup(ctx *x, vt_dtype dt, vt_model_optimizer opt) {
+static bool setup(ctx *x, vt_dtype dt, vt_model_optimizer opt, vt_model_norm norm, vt_model_pos pos, bool fd) {
     vt_error err;
     memset(x, 0, sizeof *x);
     vt_model_preset("tiny", &x->c, &err);
     x->c.compute = dt;
     x->c.weights = dt;
+    x->c.norm = norm;
+    x->c.pos = pos;
     vt_tensor_set *w = NULL;
     if (vt_model_init_weights(&x->c, 11, &w, &err)) return false;
     x->np = vt_model_num_params(&x->c);
@@ -65,6 +76,17 @@ static bool setup(ctx *x, vt_dtype dt, vt_model_optimizer opt) {
     for (size_t i = 0; !s && i < x->np; i++) x->p[i] = vt_tensor_retain(a[i].tensor), vt_rvalue_release(&a[i]);
     free(a);
     vt_tensor_set_free(w);
+    /* Gains and biases away from ones / zeros so that their gradients and uses are exercised. */
+    for (size_t i = 0; !s && (norm != VT_NORM_RMS || pos != VT_POS_LEARNED) && i < x->np; i++)
+        for (size_t j = 0; x->p[i]->rank == 1 && j < x->p[i]->nelem; j++) {
+            char *e = (char *)x->p[i]->data + j * vt_dtype_size(dt);
+            vt_store_f64(dt, e, vt_load_f64(dt, e) + 0.3 * sin(1.3 * (double)(i * 97 + j)));
+        }
+    int64_t two = 2;
+    x->gkey = vt_tensor_create(VT_U32, 1, &two, 0, &err);
+    vt_key gk = vt_key_grad(vt_key_from_seed(GRAD_ROOT), GRAD_STEP);
+    ((uint32_t *)x->gkey->data)[0] = gk.k[0];
+    ((uint32_t *)x->gkey->data)[1] = gk.k[1];
     int64_t td[2] = {B, T};
     x->tok = vt_tensor_create(VT_I32, 2, td, 0, &err);
     x->tgt = vt_tensor_create(VT_I32, 2, td, 0, &err);
@@ -74,7 +96,12 @@ static bool setup(ctx *x, vt_dtype dt, vt_model_optimizer opt) {
         ((int32_t *)x->tgt->data)[i] = (int32_t)(((i + 1) * 7 + 3) % 29);
     }
     x->e = vt_engine_create(NULL, &err);
-    s = s ? s : vt_model_emit_train_step(&x->c, B, T, opt, &x->m, &err);
+    /* The in-graph gradient fingerprint costs far more than the step itself under the sanitizers
+     * (the Rademacher bits are generated per element): only the finite-difference test's one
+     * evaluation of the gradient uses it. */
+    vt_model_train_opts to = {.opt = opt, .grad_fingerprint = false};
+    s = s ? s : vt_model_emit_train_step_opts(&x->c, B, T, &to, &x->m, &err);
+    if (!s && fd) s = vt_model_emit_train_step(&x->c, B, T, VT_OPT_SGD, &x->mfp, &err);
     CHECK_MSG(s == VT_OK, "emit: %s", err.msg);
     return s == VT_OK;
 }
@@ -84,7 +111,9 @@ static void teardown(ctx *x) {
     free(x->p);
     vt_tensor_release(x->tok);
     vt_tensor_release(x->tgt);
+    vt_tensor_release(x->gkey);
     vt_module_free(x->m);
+    vt_module_free(x->mfp);
     vt_engine_destroy(x->e);
 }
 
@@ -102,8 +131,8 @@ static double fd(ctx *x, double **dir, double h) {
     perturbed(x, dir, h, a);
     perturbed(x, dir, -h, b);
     double la = 0, lb = 0;
-    eval(x, a, &la, NULL);
-    eval(x, b, &lb, NULL);
+    eval(x, a, &la, NULL, NULL);
+    eval(x, b, &lb, NULL, NULL);
     for (size_t i = 0; i < x->np; i++) vt_tensor_release(a[i]), vt_tensor_release(b[i]);
     free(a), free(b);
     return (la - lb) / (2 * h);
@@ -111,12 +140,13 @@ static double fd(ctx *x, double **dir, double h) {
 
 static double rel_err(double a, double b) { return fabs(a - b) / fmax(fmax(fabs(a), fabs(b)), 1e-7); }
 
-TEST(gradients_vs_finite_differences) {
+static void check_gradients(vt_model_norm norm, vt_model_pos pos, int ndir, int ncoord) {
     ctx x;
-    if (!setup(&x, VT_F64, VT_OPT_SGD)) return teardown(&x);
+    if (!setup(&x, VT_F64, VT_OPT_SGD, norm, pos, true)) return teardown(&x);
     double loss;
     vt_tensor **g = calloc(x.np, sizeof *g);
-    CHECK(eval(&x, x.p, &loss, g));
+    float gfp[64];
+    CHECK(eval(&x, x.p, &loss, g, gfp));
     CHECK(loss > 1 && loss < 20);
     double **dir = calloc(x.np, sizeof *dir);
     size_t total = 0;
@@ -125,7 +155,7 @@ TEST(gradients_vs_finite_differences) {
     double worst_dir = 0, worst_coord = 0;
     float nrm[4096];
     vt_key k = vt_key_from_seed(2024);
-    for (int r = 0; r < 50 && g[0]; r++) {
+    for (int r = 0; r < ndir && g[0]; r++) {
         double dot = 0;
         for (size_t i = 0; i < x.np; i++) {
             size_t n = x.p[i]->nelem;
@@ -142,7 +172,7 @@ TEST(gradients_vs_finite_differences) {
     for (size_t i = 0; i < x.np; i++) free(dir[i]), dir[i] = NULL;
     uint32_t bits[400];
     vt_rand_bits32(vt_key_from_seed(77), 0, 400, bits);
-    for (int r = 0; r < 200 && g[0]; r++) {
+    for (int r = 0; r < ncoord && g[0]; r++) {
         size_t i = bits[2 * r] % x.np, j = bits[2 * r + 1] % x.p[i]->nelem;
         dir[i] = calloc(x.p[i]->nelem, sizeof **dir);
         dir[i][j] = 1;
@@ -150,27 +180,35 @@ TEST(gradients_vs_finite_differences) {
         free(dir[i]);
         dir[i] = NULL;
     }
-    printf("finite differences: worst relative error %.3g (50 directions), %.3g (200 coordinates)\n", worst_dir,
-           worst_coord);
+    printf("finite differences (norm %d, positions %d): worst relative error %.3g (%d directions), %.3g (%d "
+           "coordinates)\n", (int)norm, (int)pos, worst_dir, ndir, worst_coord, ncoord);
     CHECK_MSG(worst_dir <= 1e-3, "directional derivative relative error %g > 1e-3", worst_dir);
     CHECK_MSG(worst_coord <= 1e-3, "coordinate gradient relative error %g > 1e-3", worst_coord);
     /* Gradient fingerprint == batch projection of the flattened gradient; bad shapes rejected. */
     if (g[0]) {
         float fp[64], want[64];
         vt_error err;
-        CHECK_EQ_INT(vt_model_grad_fingerprint(&x.c, vt_key_from_seed(5), 3, (const vt_tensor *const *)g, fp, &err), VT_OK);
+        CHECK_EQ_INT(vt_model_grad_fingerprint(&x.c, vt_key_from_seed(GRAD_ROOT), GRAD_STEP, (const vt_tensor *const *)g,
+                                               fp, &err), VT_OK);
         float *flat = malloc(total * sizeof *flat);
         size_t o = 0;
         for (size_t i = 0; i < x.np; i++) {
             vt_convert(VT_F64, g[i]->data, VT_F32, flat + o, g[i]->nelem);
             o += g[i]->nelem;
         }
-        vt_lsh_params lp = {.key = vt_key_grad(vt_key_from_seed(5), 3), .k = 64, .dist = VT_LSH_RADEMACHER};
+        vt_lsh_params lp = {.key = vt_key_grad(vt_key_from_seed(GRAD_ROOT), GRAD_STEP), .k = 64, .dist = VT_LSH_RADEMACHER};
         CHECK_EQ_INT(vt_lsh_project(&lp, VT_F32, flat, 1, total, want, &err), VT_OK);
-        double md = 0, mx = 0;
+        double md = 0, mx = 0, mg = 0;
         for (int j = 0; j < 64; j++) md = fmax(md, fabs(fp[j] - want[j])), mx = fmax(mx, fabs(want[j]));
         CHECK_MSG(mx > 0 && md <= 1e-4 * mx, "gradient fingerprint differs by %g (scale %g)", md, mx);
+        /* train_step's in-graph fingerprint: the same projection, relative error <= 1e-4 */
+        for (int j = 0; j < 64; j++) mg = fmax(mg, fabs(gfp[j] - fp[j]));
+        CHECK_MSG(mg <= 1e-4 * mx, "in-graph gradient fingerprint differs by %g (scale %g)", mg, mx);
         free(flat);
+    }
+    if (g[0] && norm == VT_NORM_RMS && pos == VT_POS_LEARNED) { /* hostile gradient lists */
+        float fp[64];
+        vt_error err;
         vt_tensor *keep = g[3];
         g[3] = g[2]; /* wrong shape in slot 3 */
         CHECK_ERR(vt_model_grad_fingerprint(&x.c, vt_key_from_seed(5), 3, (const vt_tensor *const *)g, fp, &err), &err,
@@ -194,10 +232,15 @@ TEST(gradients_vs_finite_differences) {
     teardown(&x);
 }
 
+TEST(gradients_vs_finite_differences) { check_gradients(VT_NORM_RMS, VT_POS_LEARNED, 50, 200); }
+TEST(gradients_layernorm) { check_gradients(VT_NORM_LAYER, VT_POS_LEARNED, 8, 30); }
+TEST(gradients_rope) { check_gradients(VT_NORM_RMS, VT_POS_ROPE, 8, 30); }
+TEST(gradients_layernorm_rope) { check_gradients(VT_NORM_LAYER, VT_POS_ROPE, 12, 40); }
+
 /* 50 steps on the fixed batch; the new parameters (and AdamW state) feed the next step. */
-static void loss_falls(vt_model_optimizer opt, double lr) {
+static void loss_falls(vt_model_optimizer opt, double lr, vt_model_norm norm, vt_model_pos pos) {
     ctx x;
-    if (!setup(&x, VT_F32, opt)) return teardown(&x);
+    if (!setup(&x, VT_F32, opt, norm, pos, false)) return teardown(&x);
     size_t np = x.np, nst = opt == VT_OPT_ADAMW ? 2 * np : 0;
     vt_tensor **st = calloc(nst + 1, sizeof *st);
     for (size_t i = 0; i < nst; i++) st[i] = vt_tensor_create(VT_F32, x.p[i % np]->rank, x.p[i % np]->dims, 0, NULL);
@@ -230,15 +273,17 @@ static void loss_falls(vt_model_optimizer opt, double lr) {
         free(args);
         if (s) break;
     }
-    printf("optimizer %d: loss %.4f -> %.4f over 50 steps\n", (int)opt, first, last);
+    printf("optimizer %d (norm %d, positions %d): loss %.4f -> %.4f over 50 steps\n", (int)opt, (int)norm, (int)pos,
+           first, last);
     CHECK_MSG(isfinite(last) && last < 0.5 * first, "loss %g -> %g over 50 steps (optimizer %d)", first, last, (int)opt);
     for (size_t i = 0; i < nst; i++) vt_tensor_release(st[i]);
     free(st);
     teardown(&x);
 }
 
-TEST(loss_falls_adamw) { loss_falls(VT_OPT_ADAMW, 1e-2); }
-TEST(loss_falls_sgd) { loss_falls(VT_OPT_SGD, 0.5); }
+TEST(loss_falls_adamw) { loss_falls(VT_OPT_ADAMW, 1e-2, VT_NORM_RMS, VT_POS_LEARNED); }
+TEST(loss_falls_sgd) { loss_falls(VT_OPT_SGD, 0.5, VT_NORM_RMS, VT_POS_LEARNED); }
+TEST(loss_falls_layernorm_rope) { loss_falls(VT_OPT_ADAMW, 1e-2, VT_NORM_LAYER, VT_POS_ROPE); }
 
 TEST(bad_train_args) {
     vt_model_config c;
@@ -248,15 +293,24 @@ TEST(bad_train_args) {
     CHECK_ERR(vt_model_emit_train_step(&c, 0, 4, VT_OPT_SGD, &m, &err), &err, VT_EINPUT, "train_step: batch 0");
     CHECK_ERR(vt_model_emit_train_step(&c, 1, 1000, VT_OPT_SGD, &m, &err), &err, VT_EINPUT, "max_seq 128");
     CHECK_ERR(vt_model_emit_train_step(&c, 1, 4, (vt_model_optimizer)7, &m, &err), &err, VT_EINPUT, "unknown optimizer");
+    CHECK_ERR(vt_model_emit_train_step_opts(&c, 1, 4, NULL, &m, &err), &err, VT_EINPUT, "no options");
     c.d_model = 63;
     CHECK_ERR(vt_model_emit_train_step(&c, 1, 4, VT_OPT_ADAMW, &m, &err), &err, VT_EINPUT, "does not divide");
+    vt_model_preset("tiny", &c, &err);
+    c.d_model = 4096, c.heads = 4, c.d_ff = 65536, c.layers = 512, c.fp_k = 1024; /* ~2^37 parameters */
+    CHECK_ERR(vt_model_emit_train_step(&c, 1, 4, VT_OPT_SGD, &m, &err), &err, VT_EUNSUPPORTED,
+              "not supported: in-graph gradient fingerprint");
     CHECK(m == NULL);
 }
 
 int main(void) {
     RUN(bad_train_args);
     RUN(gradients_vs_finite_differences);
+    RUN(gradients_layernorm);
+    RUN(gradients_rope);
+    RUN(gradients_layernorm_rope);
     RUN(loss_falls_adamw);
     RUN(loss_falls_sgd);
+    RUN(loss_falls_layernorm_rope);
     return vt_test_finish();
 }

@@ -46,6 +46,7 @@ json.dump({"entry": "main", "strategy": "bit_exact", "config": {"tolerance": 0},
           open(os.path.join(d, "claim.json"), "w"))
 open(os.path.join(w, "verify.mlir"), "w").write(graph.replace("stablehlo.add", "stablehlo.subtract"))
 np.save(os.path.join(w, "ckpt.npy"), np.linspace(0, 1, 1 << 20, dtype=np.float32))
+np.save(os.path.join(w, "ckpt2.npy"), np.linspace(1, 2, (5 << 20) // 4, dtype=np.float32))
 with open(os.path.join(w, "events.jsonl"), "w") as f:
     for i in range(100):
         f.write(json.dumps({"ts_ns": 1000 + 10 * i, "kind": ["kernel_launch", "collective", "memory_transfer", "sync"][i % 4],
@@ -75,6 +76,14 @@ expect 0 "$V" db import-trace "$W/events.jsonl" --graph "$G" --meta '{"job":"dem
 expect 0 "$V" db put-bundle --kind checkpoint --graph "$G" --step 100 --seed dropout=42 --meta '{"loss":1.5}' weights/w="$W/ckpt.npy"
 BUNDLE=$(cat "$W/out")
 expect 0 "$V" db put-tensor "$W/ckpt.npy"; contains "ckpt.npy"
+expect 0 "$V" db put-bundle --bulk --kind checkpoint --graph "$G" --step 200 weights/w="$W/ckpt2.npy"
+BUNDLE2=$(cat "$W/out")
+[ ! -e "$VERITOR_DB-wal" ] && [ ! -e "$VERITOR_DB-journal" ] || fail "--bulk left a -wal or -journal beside the file"
+expect 0 "$V" db put-challenge --kind memory_spot_check --device gpu0 --seed 0x0000002a:0x00000007 \
+    --params '{"offset":4096,"bytes":64}' --issued 1500 --deadline 2500; contains "challenge 1"
+expect 0 "$V" db put-challenge --kind op_recompute --op @main/1 --issued 1600; contains "challenge 2"
+printf 'the 64 bytes at 4096' > "$W/response.bin"
+expect 0 "$V" db respond-challenge 1 "$W/response.bin" --at 1700; contains "response of 20 bytes"
 
 # ---- read it back, as a verifier (read-only, defensive) ----
 expect 0 "$V" db info; contains "claims       1"
@@ -88,7 +97,21 @@ expect 0 "$V" db ls events --graph "$(echo "$G" | cut -c1-8)" --op @main/1 --jso
 N=$($PY -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$W/out")
 [ "$N" = 33 ] || fail "graph -> traces -> events returned $N events, want 33"
 expect 0 "$V" db ls events --graph "$G2" --json; contains "^\[\]$"
-expect 0 "$V" db ls bundles --graph "$G" --kind checkpoint --latest --limit 1; contains "$BUNDLE"
+expect 0 "$V" db ls bundles --graph "$G" --kind checkpoint --latest --limit 1; contains "$BUNDLE2"
+expect 0 "$V" db ls bundles --graph "$G" --kind checkpoint --step 100 --json
+N=$($PY -c 'import json,sys; r=json.load(open(sys.argv[1])); print(len(r), r[0]["step"])' "$W/out")
+[ "$N" = "1 100" ] || fail "checkpoint of (graph, step 100): got $N"
+contains "$BUNDLE"
+expect 2 "$V" db ls claims --step 1; contains "does not apply"
+expect 0 "$V" db ls challenges --json
+$PY - "$W/out" <<'PYEOF' || fail "challenges listed wrongly"
+import json, sys
+c = json.load(open(sys.argv[1]))
+assert len(c) == 2, c
+assert c[0]["kind"] == "memory_spot_check" and c[0]["device"] == "gpu0" and c[0]["deadline_ns"] == 2500, c[0]
+assert c[0]["responded_at_ns"] == 1700 and len(c[0]["response_obj"]) == 64, c[0]
+assert c[1]["op_id"] == "@main/1" and c[1]["response_obj"] is None, c[1]
+PYEOF
 expect 0 "$V" db ls devices --kind gpu; contains "n3/gpu1"
 expect 0 "$V" db show "$(echo "$CLAIM" | cut -c1-10)"; contains '"strategy": "bit_exact"'
 expect 0 "$V" db show trace:1; contains '"count": 100'; contains '"start_ns": 1000'; contains '"end_ns": 1990'
@@ -142,6 +165,17 @@ expect 0 "$V" db ls traces --json; contains '"id":1,'
 expect 2 "$V" db put-bundle --kind checkpoint weights/w="$W/nothing.npy"
 expect 2 "$V" db put-bundle --kind checkpoint noslash; contains "ROLE/NAME=FILE"
 expect 2 "$V" db derive "$G" "$G"; contains "usage"
+expect 2 "$V" db put-challenge --kind x; contains "usage: db put-challenge"
+expect 2 "$V" db put-challenge --kind x --issued soon; contains "not an integer"
+expect 2 "$V" db put-challenge --kind x --issued 1 --params '[1]'; contains "challenge params"
+expect 2 "$V" db respond-challenge 1 "$W/response.bin"; contains "usage: db respond-challenge"
+expect 2 "$V" db respond-challenge 1 "$W/response.bin" --at 5; contains "already answered"
+expect 2 "$V" db respond-challenge 99 "$W/response.bin" --at 5; contains "does not exist"
+expect 2 "$V" db respond-challenge 2 "$W/nothing.bin" --at 5; contains "nothing.bin"
+truncate -s 2G "$W/huge.bin"   # sparse: nothing is written or read
+expect 3 "$V" db respond-challenge 2 "$W/huge.bin" --at 5; contains "exceeds the input limit"
+rm -f "$W/huge.bin"
+expect 2 "$V" db respond-challenge x "$W/response.bin" --at 5; contains "usage: db respond-challenge"
 expect 2 "$V" db info --db "$W/claim/claim.json"; contains "not an SQLite database"
 env -u VERITOR_DB "$V" db info >"$W/out" 2>&1; [ $? -eq 2 ] || fail "no database: want exit 2"
 

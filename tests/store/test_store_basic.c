@@ -613,6 +613,97 @@ TEST(transactions_all_or_nothing) {
     vt_store_close(r, &e);
 }
 
+TEST(bulk_ingest_mode) {
+    const char *path = db_path("bulk.vdb");
+    vt_store *s = open_store(path, VT_STORE_CREATE);
+    vt_error e;
+    /* Not inside a transaction, not while another connection has the file open. */
+    CHECK_EQ_INT(vt_store_begin(s, &e), VT_OK);
+    CHECK_ERR(vt_store_set_bulk(s, true, &e), &e, VT_EUSAGE, "inside a transaction");
+    vt_store_rollback(s);
+    vt_store_options ro = {VT_STORE_READ, false, 1, true};
+    vt_store *reader;
+    CHECK_EQ_INT(vt_store_open(path, &ro, &reader, &e), VT_OK);
+    json_t *rows;
+    CHECK_EQ_INT(vt_store_list(reader, "tensors", NULL, &rows, &e), VT_OK); /* holds the WAL index open */
+    json_decref(rows);
+    CHECK_ERR(vt_store_set_bulk(s, true, &e), &e, VT_EIO, "another connection has the file open");
+    CHECK_ERR(vt_store_set_bulk(reader, true, &e), &e, VT_EUSAGE, "read-only");
+    vt_store_close(reader, &e);
+    /* Alone: on, a multi-chunk tensor goes in (no -wal grows), off again, all reads back. */
+    CHECK_EQ_INT(vt_store_set_bulk(s, true, &e), VT_OK);
+    CHECK_EQ_INT(vt_store_set_bulk(s, true, &e), VT_OK); /* idempotent */
+    int64_t dims[1] = {(5 << 20) / 4 + 3};
+    vt_tensor *t = make_f32(1, dims, 1, 0.5f);
+    vt_hash256 id;
+    CHECK_EQ_INT(vt_store_put_tensor(s, t, &id, &e), VT_OK);
+    char side[600];
+    snprintf(side, sizeof side, "%s-wal", path);
+    FILE *f = fopen(side, "rb");
+    CHECK_MSG(f == NULL, "bulk mode wrote a WAL");
+    if (f) fclose(f);
+    snprintf(side, sizeof side, "%s-journal", path);
+    CHECK_MSG((f = fopen(side, "rb")) == NULL, "a journal is left after commit");
+    if (f) fclose(f);
+    CHECK_EQ_INT(vt_store_set_bulk(s, false, &e), VT_OK);
+    int64_t d2[1] = {7};
+    vt_tensor *small = make_f32(1, d2, 3, 1);
+    vt_hash256 id2;
+    CHECK_EQ_INT(vt_store_put_tensor(s, small, &id2, &e), VT_OK); /* back in WAL mode */
+    CHECK_EQ_INT(vt_store_close(s, &e), VT_OK);
+    s = open_store(path, VT_STORE_VERIFY);
+    vt_tensor *back = NULL;
+    CHECK_EQ_INT(vt_store_get_tensor(s, &id, 0, &back, &e), VT_OK);
+    CHECK(back && back->nbytes == t->nbytes && memcmp(back->data, t->data, t->nbytes) == 0);
+    vt_tensor_release(back);
+    CHECK_EQ_INT(vt_store_get_tensor(s, &id2, 0, &back, &e), VT_OK);
+    vt_tensor_release(back);
+    vt_store_close(s, &e);
+    vt_tensor_release(t);
+    vt_tensor_release(small);
+}
+
+/* The statement cache: a statement reused while an outer use of the same SQL is still stepping
+ * (fsck walks objects while reading objects), many distinct statements (eviction), and the
+ * cache switched off mid-way; results must not change. */
+TEST(statement_cache) {
+    const char *path = db_path("cache.vdb");
+    vt_store *s = open_store(path, VT_STORE_CREATE);
+    vt_error e;
+    vt_hash256 ids[80];
+    for (int i = 0; i < 80; i++) {
+        char txt[32];
+        int n = snprintf(txt, sizeof txt, "object %d", i);
+        CHECK_EQ_INT(vt_store_put_object(s, txt, (size_t)n, &ids[i], &e), VT_OK);
+    }
+    /* 80 distinct filters: more distinct SQL texts than cache slots. */
+    for (int i = 0; i < 80; i++) {
+        vt_store_filter f = {0};
+        f.limit = i + 1;
+        json_t *rows;
+        CHECK_EQ_INT(vt_store_list(s, "objects", &f, &rows, &e), VT_OK);
+        CHECK_EQ_INT(json_array_size(rows), (size_t)(i + 1));
+        json_decref(rows);
+    }
+    vt_store_fsck_report rep;
+    CHECK_EQ_INT(vt_store_fsck(s, &rep, &e), VT_OK);
+    CHECK_EQ_INT((int)rep.objects_checked, 80);
+    CHECK_EQ_INT((int)rep.errors, 0);
+    vt_buf_free(&rep.log);
+    vt_store_set_stmt_cache(s, false);
+    for (int i = 0; i < 80; i += 7) {
+        void *d;
+        size_t n;
+        CHECK_EQ_INT(vt_store_get_object(s, &ids[i], 0, &d, &n, &e), VT_OK);
+        free(d);
+    }
+    vt_store_set_stmt_cache(s, true);
+    CHECK_EQ_INT(vt_store_fsck(s, &rep, &e), VT_OK);
+    CHECK_EQ_INT((int)rep.objects_checked, 80);
+    vt_buf_free(&rep.log);
+    CHECK_EQ_INT(vt_store_close(s, &e), VT_OK);
+}
+
 int main(void) {
     RUN(objects_roundtrip);
     RUN(tensors_multichunk_dedup_stream);
@@ -624,5 +715,7 @@ int main(void) {
     RUN(devices_import);
     RUN(challenges_and_gc);
     RUN(transactions_all_or_nothing);
+    RUN(bulk_ingest_mode);
+    RUN(statement_cache);
     return vt_test_finish();
 }

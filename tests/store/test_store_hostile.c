@@ -260,6 +260,44 @@ TEST(leftover_wal_refused) {
     remove(wal);
 }
 
+TEST(leftover_journal_refused) {
+    /* A bulk writer's rollback journal (or junk posing as one): the verifier refuses the file;
+     * a writer lets SQLite roll it back and then checks the file as usual. */
+    const char *p = copy_clean("journalleft.vdb");
+    char j[700];
+    snprintf(j, sizeof j, "%s-journal", p);
+    vt_error e;
+    CHECK_EQ_INT(vt_write_file_atomic(j, "garbage journal", 15, &e), VT_OK);
+    expect_refused_mode(p, VT_EINPUT, "rollback journal", false);
+    vt_store *s = open_store(p, VT_STORE_RW);
+    CHECK(s != NULL);
+    vt_store_fsck_report rep;
+    CHECK_EQ_INT(vt_store_fsck(s, &rep, &e), VT_OK);
+    CHECK_EQ_INT((int)rep.errors, 0);
+    vt_buf_free(&rep.log);
+    vt_store_close(s, &e);
+    remove(j);
+    /* Junk journal beside a truncated file: the size check is deferred to after SQLite's
+     * recovery, not dropped. */
+    char *d;
+    size_t n;
+    CHECK_EQ_INT(vt_read_file(clean_path, 0, &d, &n, &e), VT_OK);
+    CHECK_EQ_INT(vt_write_file_atomic(p, d, n / 2, &e), VT_OK);
+    free(d);
+    CHECK_EQ_INT(vt_write_file_atomic(j, "garbage journal", 15, &e), VT_OK);
+    vt_store_options w = {VT_STORE_RW, false, 1, false};
+    vt_error_clear(&e);
+    vt_status st = vt_store_open(p, &w, &s, &e);
+    CHECK_MSG(st == VT_EINPUT && (strstr(e.msg, "truncated") || strstr(e.msg, "malformed")),
+              "writer on a truncated file: %s (%s)", vt_status_name(st), e.msg);
+    CHECK(s == NULL);
+    vt_store_options r = {VT_STORE_READ, false, 1, false};
+    st = vt_store_open(p, &r, &s, &e);
+    CHECK_MSG(st == VT_EINPUT || st == VT_EIO, "live reader of a truncated file: %s (%s)", vt_status_name(st), e.msg);
+    if (s) vt_store_close(s, &e);
+    remove(j);
+}
+
 TEST(path_with_uri_characters) {
     /* '?' and '#' in a name must not become URI parameters (e.g. "?mode=rwc"). */
     char p[700];
@@ -285,6 +323,7 @@ int main(void) {
     RUN(truncated_and_foreign_files);
     RUN(schema_versions);
     RUN(leftover_wal_refused);
+    RUN(leftover_journal_refused);
     RUN(path_with_uri_characters);
     return vt_test_finish();
 }

@@ -1,0 +1,230 @@
+/* AR -> TF, step 1: flattens the entry function up to its first stablehlo.while and that loop's
+ * body into one list of ops, inlining every func.call on the way (calls are followed to any
+ * depth, recursion refused), so the analysis and the batching see one straight-line graph. */
+#include "transform/ar_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *ar_op_id(const vt_op *op, char *buf, size_t n) {
+    vt_buf b;
+    vt_buf_init(&b);
+    vt_error e;
+    if (op && vt_op_id(op, &b, &e) == VT_OK && b.len) snprintf(buf, n, "%s", vt_buf_cstr(&b));
+    else snprintf(buf, n, "%s", op ? vt_op_name(op) : "?");
+    vt_buf_free(&b);
+    return buf;
+}
+
+bool ar_is_scalar_int(const vt_type *t) {
+    return t && t->kind == VT_TYPE_TENSOR && t->rank == 0 && vt_dtype_is_int(t->dtype);
+}
+
+int64_t ar_type_elems(const vt_type *t) {
+    if (!t || t->kind != VT_TYPE_TENSOR) return -1;
+    int64_t n = 1;
+    for (int i = 0; i < t->rank; i++) {
+        if (t->dims[i] < 0) return -1;
+        if (t->dims[i] && n > INT64_MAX / t->dims[i]) return -1;
+        n *= t->dims[i];
+    }
+    return n;
+}
+
+static bool grow(void **arr, size_t *cap, size_t n, size_t elem) {
+    if (n < *cap) return true;
+    size_t nc = *cap ? *cap * 2 : 256;
+    void *p = realloc(*arr, nc * elem);
+    if (!p) return false;
+    *arr = p;
+    *cap = nc;
+    return true;
+}
+
+int32_t ar_new_val(ar_ctx *c, const vt_type *t, ar_vkind kind, int32_t def, uint32_t res, bool in_body,
+                   vt_error *err) {
+    if (c->nvals >= INT32_MAX - 1 || !grow((void **)&c->vals, &c->capvals, c->nvals, sizeof *c->vals)) {
+        vt_error_set(err, VT_ENOMEM, "ar-to-tf: out of memory");
+        return -1;
+    }
+    ar_fval *v = &c->vals[c->nvals];
+    memset(v, 0, sizeof *v);
+    v->type = t;
+    v->kind = kind;
+    v->def = def;
+    v->res = res;
+    v->call = -1;
+    v->in_body = in_body;
+    return (int32_t)c->nvals++;
+}
+
+static vt_status lookup(ar_ctx *c, const int32_t *map, const vt_value *v, const vt_op *user, int32_t *out,
+                        vt_error *err) {
+    if (v && v->id < c->m->num_values && map[v->id] > 0) {
+        *out = map[v->id] - 1;
+        return VT_OK;
+    }
+    char id[96];
+    return vt_error_set(err, VT_EINPUT, "ar-to-tf: %s: operand defined outside the function being flattened",
+                        ar_op_id(user, id, sizeof id));
+}
+
+static vt_status flat_block(ar_ctx *c, const vt_block *blk, int32_t *map, bool in_body, int32_t *rets, size_t nrets,
+                            bool *stop, vt_error *err);
+
+static vt_status flat_call(ar_ctx *c, const vt_op *op, int32_t *map, bool in_body, bool *stop, vt_error *err) {
+    char id[96];
+    const char *name = vt_op_callee(op);
+    const vt_func *f = name ? vt_module_find_func(c->m, name) : NULL;
+    if (!f || !f->body || f->body->nblocks != 1)
+        return vt_error_set(err, VT_EUNSUPPORTED, "not supported: %s calls @%s, which has no single-block body",
+                            ar_op_id(op, id, sizeof id), name ? name : "?");
+    if (f->nargs != op->noperands || f->nresults != op->nresults)
+        return vt_error_set(err, VT_EINPUT, "ar-to-tf: %s: call of @%s with %zu operands and %zu results",
+                            ar_op_id(op, id, sizeof id), name, op->noperands, op->nresults);
+    for (int i = 0; i < c->depth; i++)
+        if (c->stack[i] == f)
+            return vt_error_set(err, VT_EUNSUPPORTED, "not supported: recursive call of @%s at %s", name,
+                                ar_op_id(op, id, sizeof id));
+    if (c->depth >= AR_MAX_CALL_DEPTH)
+        return vt_error_set(err, VT_ELIMIT, "ar-to-tf: calls nested deeper than %d at %s", AR_MAX_CALL_DEPTH,
+                            ar_op_id(op, id, sizeof id));
+    int32_t *args = vt_arena_alloc(&c->arena, (op->noperands + 1) * sizeof *args, 8, err);
+    int32_t *rets = vt_arena_alloc(&c->arena, (op->nresults + 1) * sizeof *rets, 8, err);
+    /* One map serves every call context: recursion is refused, so no function is active twice,
+     * and SSA defines each callee value before its uses, overwriting what an earlier call of the
+     * same function left there. */
+    int32_t *cmap = map;
+    if (!args || !rets) return vt_error_set(err, VT_ENOMEM, "ar-to-tf: out of memory");
+    vt_status s = VT_OK;
+    const vt_block *cb = f->body->blocks[0];
+    for (size_t i = 0; i < op->noperands && !s; i++)
+        s = lookup(c, map, op->operands[i], op, &args[i], err);
+    for (size_t i = 0; i < op->noperands && !s; i++) cmap[cb->args[i].id] = args[i] + 1;
+    for (size_t i = 0; i < op->nresults; i++) rets[i] = -1;
+    if (!s) {
+        c->stack[c->depth++] = f;
+        s = flat_block(c, cb, cmap, in_body, rets, op->nresults, stop, err);
+        c->depth--;
+    }
+    if (s || *stop) return s;
+    for (size_t i = 0; i < op->nresults; i++) {
+        if (rets[i] < 0)
+            return vt_error_set(err, VT_EINPUT, "ar-to-tf: @%s returns no value %zu", name, i);
+        map[op->results[i].id] = rets[i] + 1;
+        if (!grow((void **)&c->calls, &c->capcalls, c->ncalls, sizeof *c->calls))
+            return vt_error_set(err, VT_ENOMEM, "ar-to-tf: out of memory");
+        ar_call *rec = &c->calls[c->ncalls];
+        rec->op = op;
+        rec->args = args;
+        rec->nargs = (uint32_t)op->noperands;
+        rec->next = c->vals[rets[i]].call;
+        c->vals[rets[i]].call = (int32_t)c->ncalls++;
+    }
+    return VT_OK;
+}
+
+static vt_status flat_loop(ar_ctx *c, const vt_op *op, int32_t *map, vt_error *err) {
+    char id[96];
+    if (op->nregions != 2 || op->regions[1]->nblocks != 1 || op->regions[0]->nblocks != 1)
+        return vt_error_set(err, VT_EINPUT, "ar-to-tf: %s: while without single-block cond and body",
+                            ar_op_id(op, id, sizeof id));
+    const vt_block *body = op->regions[1]->blocks[0];
+    size_t n = op->noperands;
+    if (body->nargs != n || op->nresults != n)
+        return vt_error_set(err, VT_EINPUT, "ar-to-tf: %s: carry count mismatch", ar_op_id(op, id, sizeof id));
+    c->loop = op;
+    c->carries = vt_arena_alloc(&c->arena, (n + 1) * sizeof *c->carries, 8, err);
+    if (!c->carries) return err ? err->code : VT_ENOMEM;
+    c->ncarries = n;
+    vt_status s;
+    for (size_t k = 0; k < n; k++) {
+        ar_carry *ca = &c->carries[k];
+        ca->wop = ca->upd = ca->logits = -1;
+        ca->targ = -1;
+        if ((s = lookup(c, map, op->operands[k], op, &ca->init, err))) return s;
+        if ((ca->arg = ar_new_val(c, body->args[k].type, AR_V_CARRY, (int32_t)k, 0, true, err)) < 0) return err->code;
+        map[body->args[k].id] = ca->arg + 1;
+    }
+    int32_t *rets = vt_arena_alloc(&c->arena, (n + 1) * sizeof *rets, 8, err);
+    if (!rets) return err ? err->code : VT_ENOMEM;
+    for (size_t k = 0; k < n; k++) rets[k] = -1;
+    bool stop = false;
+    if ((s = flat_block(c, body, map, true, rets, n, &stop, err))) return s;
+    for (size_t k = 0; k < n; k++) {
+        if (rets[k] < 0)
+            return vt_error_set(err, VT_EINPUT, "ar-to-tf: %s: body returns no value for carry %zu",
+                                ar_op_id(op, id, sizeof id), k);
+        c->carries[k].ret = rets[k];
+    }
+    return VT_OK;
+}
+
+static vt_status flat_block(ar_ctx *c, const vt_block *blk, int32_t *map, bool in_body, int32_t *rets, size_t nrets,
+                            bool *stop, vt_error *err) {
+    vt_status s;
+    for (size_t i = 0; i < blk->nops; i++) {
+        const vt_op *op = blk->ops[i];
+        const vt_op_info *info = vt_op_get_info(op);
+        if (info->flags & VT_OPF_TERMINATOR) {
+            for (size_t r = 0; r < op->noperands && r < nrets; r++)
+                if ((s = lookup(c, map, op->operands[r], op, &rets[r], err))) return s;
+            return VT_OK;
+        }
+        if (op->code == VT_OP_FUNC_CALL) {
+            if ((s = flat_call(c, op, map, in_body, stop, err)) || *stop) return s;
+            continue;
+        }
+        if (op->code == VT_OP_WHILE && !in_body && !c->loop) {
+            *stop = true;
+            return flat_loop(c, op, map, err);
+        }
+        if (!grow((void **)&c->ops, &c->capops, c->nops, sizeof *c->ops))
+            return vt_error_set(err, VT_ENOMEM, "ar-to-tf: out of memory");
+        int32_t fi = (int32_t)c->nops;
+        ar_fop *fo = &c->ops[c->nops++];
+        memset(fo, 0, sizeof *fo);
+        fo->op = op;
+        fo->in_body = in_body;
+        fo->noperands = (uint32_t)op->noperands;
+        if (op->noperands && !(fo->operands = vt_arena_alloc(&c->arena, op->noperands * sizeof(int32_t), 8, err)))
+            return err ? err->code : VT_ENOMEM;
+        for (size_t k = 0; k < op->noperands; k++)
+            if ((s = lookup(c, map, op->operands[k], op, &c->ops[fi].operands[k], err))) return s;
+        c->ops[fi].first_result = (int32_t)c->nvals;
+        for (size_t r = 0; r < op->nresults; r++) {
+            int32_t v = ar_new_val(c, op->results[r].type, AR_V_OP, fi, (uint32_t)r, in_body, err);
+            if (v < 0) return err->code;
+            map[op->results[r].id] = v + 1;
+        }
+    }
+    return VT_OK;
+}
+
+vt_status ar_flatten(ar_ctx *c, vt_error *err) {
+    const vt_func *f = c->entry;
+    if (!f->body || f->body->nblocks != 1)
+        return vt_error_set(err, VT_EUNSUPPORTED, "not supported: entry @%s has no single-block body", f->name);
+    int32_t *map = calloc(c->m->num_values + 1, sizeof *map);
+    if (!map) return vt_error_set(err, VT_ENOMEM, "ar-to-tf: out of memory");
+    const vt_block *blk = f->body->blocks[0];
+    vt_status s = VT_OK;
+    for (size_t i = 0; i < blk->nargs && !s; i++) {
+        int32_t v = ar_new_val(c, blk->args[i].type, AR_V_ARG, (int32_t)i, 0, false, err);
+        if (v < 0) s = err->code;
+        else map[blk->args[i].id] = v + 1;
+    }
+    bool stop = false;
+    c->stack[0] = f;
+    c->depth = 1;
+    if (!s) s = flat_block(c, blk, map, false, NULL, 0, &stop, err);
+    free(map);
+    if (s) return s;
+    if (!c->loop)
+        return vt_error_set(err, VT_EUNSUPPORTED,
+                            "not supported: no stablehlo.while in @%s (or the functions it calls): nothing to "
+                            "turn into teacher forcing",
+                            f->name);
+    return VT_OK;
+}

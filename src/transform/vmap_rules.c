@@ -1,0 +1,342 @@
+/* AR -> TF: batching rules (as JAX's vmap) that rewrite one op of the step body for a leading step
+ * dimension S: a value is either the same for every step (unbatched) or batched with S in front.
+ * Ops without a rule are refused by name when they see a batched operand. */
+#include "transform/ar_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static vt_status refuse(ar_ctx *c, const vt_op *op, const char *why, vt_error *err) {
+    char id[96];
+    (void)c;
+    return vt_error_set(err, VT_EUNSUPPORTED, "not supported: batching %s at %s over the loop's steps%s%s",
+                        vt_op_name(op), ar_op_id(op, id, sizeof id), why ? ": " : "", why ? why : "");
+}
+
+static bool ilist(const vt_attr *a, int64_t *out, size_t *n) {
+    if (!a) {
+        *n = 0;
+        return true;
+    }
+    return vt_attr_as_i64_array(a, out, VT_MAX_RANK, n);
+}
+
+static void shift(int64_t *v, size_t n, int64_t by) {
+    for (size_t i = 0; i < n; i++) v[i] += by;
+}
+
+/* Copy of op's attributes with `name` replaced by value (or added). */
+static size_t attrs_with(const vt_op *op, vt_named_attr *out, size_t cap, const char *name, vt_attr *value) {
+    size_t n = 0;
+    bool done = false;
+    for (size_t i = 0; i < op->nattrs && n < cap; i++) {
+        if (!strcmp(op->attrs[i].name, name)) {
+            out[n++] = (vt_named_attr){op->attrs[i].name, value};
+            done = true;
+        } else {
+            out[n++] = op->attrs[i];
+        }
+    }
+    if (!done && n < cap) out[n++] = (vt_named_attr){name, value};
+    return n;
+}
+
+void ar_set_result(ar_ctx *c, const ar_fop *fo, size_t i, vt_value *v, bool batched) {
+    c->em[fo->first_result + (int32_t)i] = v;
+    c->batched[fo->first_result + (int32_t)i] = batched;
+    if (v) ar_tag(c, v, fo->op);
+}
+
+vt_status ar_dot_value(ar_ctx *c, const vt_op *op, vt_value *x0, bool b0, vt_value *x1, bool b1, vt_value **out,
+                       vt_error *err) {
+    const vt_attr *dn = vt_op_attr(op, "dot_dimension_numbers");
+    int64_t lb[VT_MAX_RANK + 1], rb[VT_MAX_RANK + 1], lc[VT_MAX_RANK], rc[VT_MAX_RANK];
+    size_t nlb, nrb, nlc, nrc;
+    if (!dn || !ilist(vt_attr_dict_get(dn, "lhs_batching_dimensions"), lb + 1, &nlb) ||
+        !ilist(vt_attr_dict_get(dn, "rhs_batching_dimensions"), rb + 1, &nrb) ||
+        !ilist(vt_attr_dict_get(dn, "lhs_contracting_dimensions"), lc, &nlc) ||
+        !ilist(vt_attr_dict_get(dn, "rhs_contracting_dimensions"), rc, &nrc) || nlb != nrb || nlc != nrc)
+        return refuse(c, op, "unreadable dot_dimension_numbers", err);
+    vt_builder *b = c->b;
+    int lr = x0->type->rank;
+    int64_t pos = 0; /* where S lands in the dot's result */
+    size_t nb = nlb;
+    int64_t *L = lb + 1, *R = rb + 1;
+    if (b0 && b1) {
+        shift(lb + 1, nlb, 1), shift(rb + 1, nrb, 1), shift(lc, nlc, 1), shift(rc, nrc, 1);
+        lb[0] = rb[0] = 0;
+        L = lb, R = rb, nb = nlb + 1;
+    } else if (b0) {
+        shift(lb + 1, nlb, 1), shift(lc, nlc, 1);
+        pos = (int64_t)nlb;
+    } else if (b1) {
+        shift(rb + 1, nrb, 1), shift(rc, nrc, 1);
+        pos = (int64_t)nlb + (lr - (int64_t)nlb - (int64_t)nlc);
+    }
+    vt_value *r = vt_build_dot_general(b, x0, x1, L, R, nb, lc, rc, nlc);
+    if (!r) return vt_builder_status(b, err);
+    if (pos != 0) {
+        int64_t perm[VT_MAX_RANK];
+        int rk = r->type->rank, o = 0;
+        perm[o++] = pos;
+        for (int d = 0; d < rk; d++)
+            if (d != pos) perm[o++] = d;
+        r = vt_build_transpose(b, r, perm, (size_t)rk);
+    }
+    vt_dtype want = op->results[0].type->dtype;
+    if (r && r->type->dtype != want) r = vt_build_convert(b, r, want);
+    if (!r) return vt_builder_status(b, err);
+    *out = r;
+    return VT_OK;
+}
+
+static vt_status dot_rule(ar_ctx *c, const ar_fop *fo, vt_value **x, const bool *bt, vt_error *err) {
+    vt_value *r = NULL;
+    vt_status s = ar_dot_value(c, fo->op, x[0], bt[0], x[1], bt[1], &r, err);
+    if (!s) ar_set_result(c, fo, 0, r, bt[0] || bt[1]);
+    return s;
+}
+
+/* [S, r] start indices from r scalar starts (batched, per-step constants or unbatched). */
+static vt_value *index_matrix(ar_ctx *c, vt_value **st, const bool *bt, size_t r) {
+    vt_builder *b = c->b;
+    vt_value *cols[VT_MAX_RANK];
+    int64_t d2[2] = {c->S, 1};
+    const vt_type *ct = vt_builder_tensor_type(b, VT_I64, 2, d2);
+    for (size_t i = 0; i < r; i++) {
+        vt_value *v = st[i];
+        if (v && v->type->dtype != VT_I64) v = vt_build_convert(b, v, VT_I64);
+        cols[i] = bt[i] ? vt_build_reshape(b, v, ct) : vt_build_broadcast_in_dim(b, v, ct, NULL, 0);
+    }
+    return r == 1 ? cols[0] : vt_build_concatenate(b, cols, r, 1);
+}
+
+/* gather(operand, idx [S, r]) of slices `sizes`: per-step dynamic_slice (clamped the same way). */
+static vt_value *gather_rows(ar_ctx *c, vt_value *operand, bool obatched, vt_value *idx, const int64_t *sizes,
+                             const vt_type *rt) {
+    int r = obatched ? operand->type->rank - 1 : operand->type->rank;
+    int64_t off[VT_MAX_RANK], sim[VT_MAX_RANK], ss[VT_MAX_RANK + 1], zero = 0;
+    for (int d = 0; d < r; d++) off[d] = d + 1, sim[d] = d + (obatched ? 1 : 0);
+    vt_gather_dims gd = {.offset_dims = off, .noffset_dims = (size_t)r, .start_index_map = sim,
+                         .nstart_index_map = (size_t)r, .index_vector_dim = 1};
+    if (obatched) {
+        gd.operand_batching_dims = &zero, gd.noperand_batching_dims = 1;
+        gd.start_indices_batching_dims = &zero, gd.nstart_indices_batching_dims = 1;
+        ss[0] = 1;
+        ar_copy(ss + 1, sizes, (size_t)r * sizeof *ss);
+    } else {
+        ar_copy(ss, sizes, (size_t)r * sizeof *ss);
+    }
+    return vt_build_gather(c->b, operand, idx, &gd, ss, (size_t)r + (obatched ? 1 : 0), ar_batched_type(c, rt));
+}
+
+static vt_status dynamic_slice_rule(ar_ctx *c, int32_t fi, vt_value **x, bool *bt, vt_error *err) {
+    const ar_fop *fo = &c->ops[fi];
+    const vt_op *op = fo->op;
+    const vt_type *ot = c->vals[fo->operands[0]].type;
+    int64_t sizes[VT_MAX_RANK];
+    size_t n;
+    if (!vt_attr_as_i64_array(vt_op_attr(op, "slice_sizes"), sizes, VT_MAX_RANK, &n) || (int)n != ot->rank ||
+        fo->noperands != 1 + n)
+        return refuse(c, op, "malformed slice_sizes", err);
+    vt_value *operand = x[0];
+    bool ob = bt[0];
+    if (c->dsmode[fi]) { /* reads only the final buffer or only the initial value */
+        const ar_fval *sv = &c->vals[fo->operands[0]];
+        size_t k = 0;
+        if (sv->kind == AR_V_CARRY) k = (size_t)sv->def;
+        else
+            for (k = 0; k < c->ncarries; k++)
+                if (c->carries[k].cls == AR_C_WRITTEN && c->ops[c->carries[k].wop].first_result == fo->operands[0]) break;
+        ar_carry *ca = &c->carries[k];
+        vt_status s;
+        bool bi;
+        if (c->dsmode[fi] == 1) {
+            if ((s = ar_final_buffer(c, ca, err))) return s;
+            operand = ca->F;
+        } else if ((s = ar_get(c, ca->init, &operand, &bi, err))) {
+            return s;
+        }
+        ob = false;
+    }
+    vt_value *idx = index_matrix(c, x + 1, bt + 1, n);
+    vt_value *r = idx ? gather_rows(c, operand, ob, idx, sizes, op->results[0].type) : NULL;
+    if (!r) return vt_builder_status(c->b, err);
+    ar_set_result(c, fo, 0, r, true);
+    return VT_OK;
+}
+
+static vt_status gather_rule(ar_ctx *c, const ar_fop *fo, vt_value **x, const bool *bt, vt_error *err) {
+    const vt_op *op = fo->op;
+    const vt_attr *dn = vt_op_attr(op, "dimension_numbers");
+    int64_t off[VT_MAX_RANK], col[VT_MAX_RANK], obd[VT_MAX_RANK + 1], sbd[VT_MAX_RANK + 1], sim[VT_MAX_RANK],
+        ss[VT_MAX_RANK + 1], ivd = 0;
+    size_t noff, ncol, nobd, nsbd, nsim, nss;
+    const vt_attr *iv = vt_attr_dict_get(dn, "index_vector_dim");
+    if (!dn || !ilist(vt_attr_dict_get(dn, "offset_dims"), off, &noff) ||
+        !ilist(vt_attr_dict_get(dn, "collapsed_slice_dims"), col, &ncol) ||
+        !ilist(vt_attr_dict_get(dn, "operand_batching_dims"), obd + 1, &nobd) ||
+        !ilist(vt_attr_dict_get(dn, "start_indices_batching_dims"), sbd + 1, &nsbd) ||
+        !ilist(vt_attr_dict_get(dn, "start_index_map"), sim, &nsim) || (iv && !vt_attr_as_i64(iv, &ivd)) ||
+        !vt_attr_as_i64_array(vt_op_attr(op, "slice_sizes"), ss + 1, VT_MAX_RANK, &nss))
+        return refuse(c, op, "unreadable dimension numbers", err);
+    vt_value *idx = x[1];
+    const vt_type *it = c->vals[fo->operands[1]].type;
+    if (!bt[1]) idx = ar_to_batched(c, idx, false, it);
+    shift(off, noff, 1);
+    shift(sbd + 1, nsbd, 1);
+    ivd += 1;
+    vt_gather_dims gd = {.offset_dims = off, .noffset_dims = noff, .collapsed_slice_dims = col,
+                         .ncollapsed_slice_dims = ncol, .operand_batching_dims = obd + 1,
+                         .noperand_batching_dims = nobd, .start_indices_batching_dims = sbd + 1,
+                         .nstart_indices_batching_dims = nsbd, .start_index_map = sim, .nstart_index_map = nsim,
+                         .index_vector_dim = ivd};
+    const int64_t *sizes = ss + 1;
+    size_t nsizes = nss;
+    if (bt[0]) { /* the step dim of operand and indices pair up as a batching dim */
+        shift(col, ncol, 1), shift(obd + 1, nobd, 1), shift(sim, nsim, 1);
+        obd[0] = 0, sbd[0] = 0, ss[0] = 1;
+        gd.operand_batching_dims = obd, gd.noperand_batching_dims = nobd + 1;
+        gd.start_indices_batching_dims = sbd, gd.nstart_indices_batching_dims = nsbd + 1;
+        sizes = ss, nsizes = nss + 1;
+    }
+    vt_value *r = vt_build_gather(c->b, x[0], idx, &gd, sizes, nsizes, ar_batched_type(c, op->results[0].type));
+    if (!r) return vt_builder_status(c->b, err);
+    ar_set_result(c, fo, 0, r, true);
+    return VT_OK;
+}
+
+/* Same op with the step dimension added to every result; dims-valued attributes shifted. */
+static vt_status generic_rule(ar_ctx *c, const ar_fop *fo, vt_value **x, const vt_named_attr *attrs, size_t nattrs,
+                              vt_error *err) {
+    const vt_op *op = fo->op;
+    const vt_type *rts[16];
+    if (op->nresults > 16) return refuse(c, op, "too many results", err);
+    for (size_t i = 0; i < op->nresults; i++) rts[i] = ar_batched_type(c, op->results[i].type);
+    vt_named_attr ats[32];
+    if (nattrs > 32) return refuse(c, op, "too many attributes", err);
+    vt_op *no = vt_build_op(c->b, op->name, x, fo->noperands, rts, op->nresults, ar_attrs(c, attrs, nattrs, ats), nattrs,
+                            op->nregions);
+    if (!no) return vt_builder_status(c->b, err);
+    vt_status s = ar_clone_regions(c, op, no, err);
+    if (s) return s;
+    for (size_t i = 0; i < op->nresults; i++) ar_set_result(c, fo, i, vt_builder_result(c->b, no, i), true);
+    return VT_OK;
+}
+
+/* A dims list shifted past the step dim (dims: +1), or a per-dim list (starts, paddings) that
+ * gains a leading entry lead_val for the step dim. */
+static vt_attr *shifted_dims(ar_ctx *c, const vt_op *op, const char *name, bool lead, int64_t lead_val, bool dims) {
+    int64_t v[VT_MAX_RANK + 1];
+    size_t n;
+    if (!vt_attr_as_i64_array(vt_op_attr(op, name), v + 1, VT_MAX_RANK, &n)) return NULL;
+    if (dims) shift(v + 1, n, 1);
+    if (!lead) return vt_builder_attr_i64_array(c->b, v + 1, n);
+    v[0] = lead_val;
+    return vt_builder_attr_i64_array(c->b, v, n + 1);
+}
+
+vt_status ar_vmap_op(ar_ctx *c, int32_t fi, vt_error *err) {
+    const ar_fop *fo = &c->ops[fi];
+    const vt_op *op = fo->op;
+    vt_value *xs[64];
+    bool bts[64];
+    if (fo->noperands > 64) return refuse(c, op, "more than 64 operands", err);
+    bool any = false;
+    vt_status s;
+    if (op->code == VT_OP_RESHAPE || op->code == VT_OP_DOT_GENERAL) {
+        bool handled = false;
+        if ((s = ar_mv_try_op(c, fi, &handled, err)) || handled) return s;
+    }
+    for (uint32_t i = 0; i < fo->noperands; i++) {
+        if (c->dsmode[fi] && i == 0) {
+            xs[0] = NULL, bts[0] = false;
+            continue;
+        }
+        if ((s = ar_get(c, fo->operands[i], &xs[i], &bts[i], err))) return s;
+        any |= bts[i];
+    }
+    if (c->dsmode[fi]) return dynamic_slice_rule(c, fi, xs, bts, err);
+    if (!any) return ar_clone_plain(c, fi, xs, err);
+    const vt_op_info *info = vt_op_get_info(op);
+    vt_builder *b = c->b;
+    vt_named_attr at[32];
+    size_t nat;
+    if (op->nattrs > 31) return refuse(c, op, "too many attributes", err);
+    if ((info->flags & VT_OPF_ELEMENTWISE) || op->code == VT_OP_BITCAST_CONVERT) {
+        const vt_type *rt = op->results[0].type;
+        for (uint32_t i = 0; i < fo->noperands; i++)
+            xs[i] = ar_to_batched(c, xs[i], bts[i], vt_builder_retype(b, rt, c->vals[fo->operands[i]].type->dtype));
+        return generic_rule(c, fo, xs, op->attrs, op->nattrs, err);
+    }
+    switch (op->code) {
+    case VT_OP_BROADCAST_IN_DIM:
+        nat = attrs_with(op, at, 32, "broadcast_dimensions", shifted_dims(c, op, "broadcast_dimensions", true, 0, true));
+        return generic_rule(c, fo, xs, at, nat, err);
+    case VT_OP_RESHAPE:
+        return generic_rule(c, fo, xs, op->attrs, op->nattrs, err);
+    case VT_OP_TRANSPOSE:
+        nat = attrs_with(op, at, 32, "permutation", shifted_dims(c, op, "permutation", true, 0, true));
+        return generic_rule(c, fo, xs, at, nat, err);
+    case VT_OP_REVERSE:
+        nat = attrs_with(op, at, 32, "dimensions", shifted_dims(c, op, "dimensions", false, 0, true));
+        return generic_rule(c, fo, xs, at, nat, err);
+    case VT_OP_REDUCE: {
+        size_t half = fo->noperands / 2;
+        for (size_t i = half; i < fo->noperands; i++)
+            if (bts[i]) return refuse(c, op, "initial value differs per step", err);
+        for (size_t i = 0; i < half; i++) xs[i] = ar_to_batched(c, xs[i], bts[i], c->vals[fo->operands[i]].type);
+        nat = attrs_with(op, at, 32, "dimensions", shifted_dims(c, op, "dimensions", false, 0, true));
+        return generic_rule(c, fo, xs, at, nat, err);
+    }
+    case VT_OP_CONCATENATE: {
+        int64_t d;
+        if (!vt_attr_as_i64(vt_op_attr(op, "dimension"), &d)) return refuse(c, op, "no dimension", err);
+        for (uint32_t i = 0; i < fo->noperands; i++) xs[i] = ar_to_batched(c, xs[i], bts[i], c->vals[fo->operands[i]].type);
+        nat = attrs_with(op, at, 32, "dimension", vt_builder_attr_int(b, d + 1, VT_I64));
+        return generic_rule(c, fo, xs, at, nat, err);
+    }
+    case VT_OP_SLICE: {
+        nat = attrs_with(op, at, 32, "start_indices", shifted_dims(c, op, "start_indices", true, 0, false));
+        vt_named_attr at2[32], at3[32];
+        size_t n2 = 0, n3 = 0;
+        int64_t lim[VT_MAX_RANK + 1], st[VT_MAX_RANK + 1];
+        size_t nl, ns;
+        if (!vt_attr_as_i64_array(vt_op_attr(op, "limit_indices"), lim + 1, VT_MAX_RANK, &nl) ||
+            !vt_attr_as_i64_array(vt_op_attr(op, "strides"), st + 1, VT_MAX_RANK, &ns))
+            return refuse(c, op, "malformed slice", err);
+        lim[0] = c->S, st[0] = 1;
+        vt_op tmp = *op;
+        tmp.attrs = at, tmp.nattrs = nat;
+        n2 = attrs_with(&tmp, at2, 32, "limit_indices", vt_builder_attr_i64_array(b, lim, nl + 1));
+        tmp.attrs = at2, tmp.nattrs = n2;
+        n3 = attrs_with(&tmp, at3, 32, "strides", vt_builder_attr_i64_array(b, st, ns + 1));
+        return generic_rule(c, fo, xs, at3, n3, err);
+    }
+    case VT_OP_DOT_GENERAL:
+        return dot_rule(c, fo, xs, bts, err);
+    case VT_OP_DYNAMIC_SLICE:
+        return dynamic_slice_rule(c, fi, xs, bts, err);
+    case VT_OP_GATHER:
+        return gather_rule(c, fo, xs, bts, err);
+    case VT_OP_PAD: {
+        if (bts[1]) return refuse(c, op, "padding value differs per step", err);
+        vt_named_attr a1[32], a2[32], a3[32];
+        size_t n1 = attrs_with(op, a1, 32, "edge_padding_low", shifted_dims(c, op, "edge_padding_low", true, 0, false));
+        vt_op tmp = *op;
+        tmp.attrs = a1, tmp.nattrs = n1;
+        size_t n2 = attrs_with(&tmp, a2, 32, "edge_padding_high", shifted_dims(c, op, "edge_padding_high", true, 0, false));
+        tmp.attrs = a2, tmp.nattrs = n2;
+        size_t n3 = attrs_with(&tmp, a3, 32, "interior_padding", shifted_dims(c, op, "interior_padding", true, 0, false));
+        for (size_t i = 0; i < n3; i++)
+            if (!a3[i].value) return refuse(c, op, "malformed padding", err);
+        return generic_rule(c, fo, xs, a3, n3, err);
+    }
+    case VT_OP_WHILE:
+        return refuse(c, op, "a loop nested in the step body", err);
+    case VT_OP_SORT: case VT_OP_CUSTOM_CALL: case VT_OP_IF: case VT_OP_CASE:
+        return refuse(c, op, NULL, err);
+    default:
+        return refuse(c, op, NULL, err);
+    }
+}
