@@ -142,7 +142,9 @@ vt_status vt_store_set_bulk(vt_store *s, bool on, vt_error *err) {
                             got[0] ? got : sqlite3_errmsg(s->db),
                             on ? ": another connection has the file open (bulk ingest needs it alone)" : "");
     s->bulk = on;
-    return VT_OK;
+    /* A rollback journal needs FULL to be as safe against power loss as WAL is with NORMAL; the
+     * extra syncs are of the journal, which holds no appended pages and stays small. */
+    return vt_sql_exec(s, on ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL", err);
 }
 
 void vt_sql_cache_clear(vt_store *s) {

@@ -1,6 +1,8 @@
 /* Concurrency: one writer process ingesting claims while two reader processes (live, read-only,
  * defensive) list claims, read and re-hash every tensor and check each claim's arithmetic
- * (output = input0 + input1), and run fsck on their snapshot: no errors, no torn reads. */
+ * (output = input0 + input1), and run fsck on their snapshot: no errors, no torn reads. Once with
+ * the writer in WAL mode (readers read beside it), once in bulk mode (rollback journal: readers
+ * wait while a transaction writes, and every tenth transaction also stores a 12 MiB tensor). */
 #include "store_test_util.h"
 
 #include <jansson.h>
@@ -73,8 +75,8 @@ static int reader(const char *path, const char *done_flag) {
     return rc;
 }
 
-TEST(one_writer_two_readers) {
-    const char *path = db_path("conc.vdb");
+static void one_writer_two_readers(bool bulk) {
+    const char *path = db_path(bulk ? "conc_bulk.vdb" : "conc.vdb");
     char flag[600];
     snprintf(flag, sizeof flag, "%s/conc.done", vt_test_tmpdir());
     remove(flag);
@@ -82,14 +84,25 @@ TEST(one_writer_two_readers) {
     vt_error e;
     vt_hash256 id;
     CHECK_EQ_INT(put_sample_claim(w, 0, "bit_exact", NULL, &id, &e), VT_OK); /* readers find a schema and a claim */
+    if (bulk) CHECK_EQ_INT(vt_store_set_bulk(w, true, &e), VT_OK); /* before the readers open it */
     fflush(NULL);
     pid_t kids[2];
     for (int i = 0; i < 2; i++) {
         kids[i] = fork();
         if (kids[i] == 0) _exit(reader(path, flag));
     }
+    int64_t big_dims[1] = {3 << 20};
+    vt_tensor *big = bulk ? make_f32(1, big_dims, 0, 1) : NULL;
     for (int i = 1; i < CLAIMS; i++) {
-        vt_status st = put_sample_claim(w, (float)i, "bit_exact", NULL, &id, &e);
+        vt_status st = vt_store_begin(w, &e);
+        if (!st && big && i % 10 == 0) {
+            ((float *)big->data)[0] = (float)i; /* a new tensor each time */
+            vt_hash256 bid;
+            st = vt_store_put_tensor(w, big, &bid, &e);
+        }
+        if (!st) st = put_sample_claim(w, (float)i, "bit_exact", NULL, &id, &e);
+        if (!st) st = vt_store_commit(w, &e);
+        else vt_store_rollback(w);
         CHECK_MSG(st == VT_OK, "writer: %s", e.msg);
         usleep(2000);
     }
@@ -100,13 +113,18 @@ TEST(one_writer_two_readers) {
         waitpid(kids[i], &status, 0);
         CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "reader %d failed (status %d)", i, status);
     }
+    vt_tensor_release(big);
     CHECK_EQ_INT(vt_store_close(w, &e), VT_OK);
     /* After the last connection closed, the file is in hand-over form again. */
     vt_store *v = open_store(path, VT_STORE_VERIFY);
     vt_store_close(v, &e);
 }
 
+TEST(wal_writer_two_readers) { one_writer_two_readers(false); }
+TEST(bulk_writer_two_readers) { one_writer_two_readers(true); }
+
 int main(void) {
-    RUN(one_writer_two_readers);
+    RUN(wal_writer_two_readers);
+    RUN(bulk_writer_two_readers);
     return vt_test_finish();
 }
