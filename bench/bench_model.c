@@ -170,31 +170,38 @@ static int bench_tf_vs_ar(vt_engine *e, vt_error *err) {
     return rc;
 }
 
-/* One SGD train_step on small (B = 1, T = 128) including the in-graph gradient fingerprint;
- * FLOPs counted as 3x the forward pass (backward = 2x forward), the fingerprint not counted. */
+/* One SGD train_step on small (B = 1, T = 128): model_train_step_small without the gradient
+ * fingerprint, model_train_step_small_gradfp with it (the default graph); FLOPs counted as 3x
+ * the forward pass (backward = 2x forward), the fingerprint's not counted. */
 static int bench_train(vt_engine *e, double peak, vt_error *err) {
-    if (!vt_bench_selected("model_train_step_small")) return 0;
+    const char *names[2] = {"model_train_step_small", "model_train_step_small_gradfp"};
+    if (!vt_bench_selected(names[0]) && !vt_bench_selected(names[1])) return 0;
     loaded m;
     memset(&m, 0, sizeof m);
     if (load(&m, "small", err)) return 1;
     const int64_t T = 128;
-    vt_module *ts = NULL;
-    int rc = vt_model_emit_train_step(&m.c, 1, T, VT_OPT_SGD, &ts, err) != VT_OK;
+    int rc = 0;
     vt_tensor *lr = vt_tensor_create(VT_F32, 0, NULL, 0, err);
     if (lr) *(float *)lr->data = 1e-3f;
     vt_tensor *x[4] = {tokens(2, 1, T, m.c.vocab), tokens(2, 1, T, m.c.vocab - 1), lr, m.R};
-    double s = rc || !lr ? -1 : median_run(e, &m, ts, x, 4, 3, err);
-    if (s < 0) rc = 1;
-    else {
-        double gf = 3.0 * flops_seq(&m.c, T) / s / 1e9;
-        char unit[128];
-        snprintf(unit, sizeof unit, "tokens/s (B=1 T=%lld SGD, %.1f GFLOP/s, %.3f s/step)", (long long)T, gf, s);
-        vt_bench_print_ratio("model_train_step_small", (double)T / s, unit, gf / peak, "dot_2048");
+    for (int v = 0; v < 2 && !rc; v++) {
+        if (!vt_bench_selected(names[v])) continue;
+        vt_module *ts = NULL;
+        vt_model_train_opts o = {.opt = VT_OPT_SGD, .grad_fingerprint = v == 1};
+        rc = !lr || vt_model_emit_train_step_opts(&m.c, 1, T, &o, &ts, err) != VT_OK;
+        double s = rc ? -1 : median_run(e, &m, ts, x, v == 1 ? 4 : 3, v == 1 ? 1 : 3, err);
+        vt_module_free(ts);
+        if (s < 0) rc = 1;
+        else {
+            double gf = 3.0 * flops_seq(&m.c, T) / s / 1e9;
+            char unit[128];
+            snprintf(unit, sizeof unit, "tokens/s (B=1 T=%lld SGD, %.1f GFLOP/s, %.3f s/step)", (long long)T, gf, s);
+            vt_bench_print_ratio(names[v], (double)T / s, unit, gf / peak, "dot_2048");
+        }
     }
     vt_tensor_release(x[0]);
     vt_tensor_release(x[1]);
     vt_tensor_release(lr);
-    vt_module_free(ts);
     unload(&m);
     return rc;
 }

@@ -312,10 +312,15 @@ static vt_status emit_decode(const vt_model_config *c, int64_t P, int64_t N, boo
             }
         }
     }
+    bool oom = !margs || !kl;
     free(margs);
     free(kl);
     free(ct);
     free(init);
+    if (oom) {
+        vt_builder_free(g.b);
+        return vt_error_set(err, VT_ENOMEM, "decode graph: out of memory");
+    }
     s = vt_mg_finish(&g, out, err);
     if (s) vt_error_prefix(err, "decode graph");
     return s;
