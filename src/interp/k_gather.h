@@ -1,6 +1,7 @@
-/* Kernels of gather and scatter (private to the interpreter): dimension numbers checked, indices
- * converted once per call, contiguous-run copies and typed update loops. Each keeps its plain
- * per-element reference path (VT_KPATH_REFERENCE) so tests can compare the fast paths to it. */
+/* Kernels of gather and scatter (k_gather.c, k_scatter.c, k_gather_index.c; private to the
+ * interpreter): dimension numbers checked, indices converted once per call, contiguous-run copies
+ * and typed update loops. Each keeps its plain per-element reference path (VT_KPATH_REFERENCE)
+ * so tests can compare the fast paths to it. */
 #ifndef VT_INTERP_K_GATHER_H
 #define VT_INTERP_K_GATHER_H
 
@@ -49,5 +50,26 @@ vt_status vt_k_scatter_walk(const vt_tensor *res, const vt_tensor *idx, const vt
  * row-major order of `upd`, so duplicates give one deterministic result. */
 vt_status vt_k_scatter(vt_kctx *kc, vt_tensor *res, const vt_tensor *idx, const vt_tensor *upd, const vt_gs_dims *d,
                        bool combine, vt_binary_op bop, vt_kpath path, vt_error *err);
+
+/* ---- shared by k_gather.c and k_scatter.c (k_gather_index.c) ---- */
+bool vt_gs_in_list(const int64_t *l, size_t n, int64_t v);
+/* idx elements [first, first + n) (row-major) as int64, magnitudes clamped to 2^62 (beyond any
+ * tensor; sums of positions cannot overflow), unsigned values above INT64_MAX saturated. */
+void vt_gs_convert_indices(const vt_tensor *idx, size_t first, size_t n, int64_t *out);
+/* All indices as int64 laid out [batch position (row-major)][index vector]; malloc'ed scratch
+ * checked against the kernel context's tensor limit (VT_ELIMIT naming `what`). */
+int64_t *vt_gs_load_indices(vt_kctx *kc, const vt_tensor *idx, int64_t ivd, const char *what, vt_error *err);
+/* One index vector read element by element (the reference paths). */
+void vt_gs_index_vector(const vt_tensor *idx, int64_t ivd, const int64_t *bidx, size_t nvec, int64_t *out);
+void vt_gs_unravel(size_t lin, int rank, const int64_t *dims, int64_t *out);
+/* Advances a row-major position; false after the last one. */
+bool vt_gs_odometer_next(int rank, const int64_t *dims, int64_t *pos);
+/* Checks of the index side common to gather and scatter: integer indices, index_vector_dim,
+ * vector length, dimension lists in range and distinct, batching dim pairs. names: the op's
+ * spelling of (indices, index map, inserted/collapsed dims). */
+vt_status vt_gs_check_index_side(const char *op, const char *names[3], const vt_tensor *x, const vt_tensor *idx,
+                                 const vt_gs_dims *d, vt_error *err);
+/* Copies one run of es bytes (fixed sizes become single loads and stores). */
+void vt_gs_copy_elem(size_t es, char *d, const char *s);
 
 #endif

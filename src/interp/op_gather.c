@@ -1,9 +1,9 @@
-/* gather and scatter ops: attributes read here, the work done by the kernels of k_gather.c
- * (checked dimension numbers, contiguous runs, typed update loops). Scatter applies updates in
- * row-major order of the updates tensor, so results never depend on the indices_are_sorted /
- * unique_indices hints; single-op update regions (overwrite, add, multiply, maximum, minimum,
- * and, or, xor) run typed loops, any other region runs on scalars. Out-of-bounds scatter updates
- * are skipped element by element, gather starts are clamped (spec). */
+/* gather and scatter ops: attributes read here, the work done by the kernels (k_gather.c,
+ * k_scatter.c: checked dimension numbers, contiguous runs, typed update loops). Scatter applies
+ * updates in row-major order of the updates tensor, so results never depend on the
+ * indices_are_sorted / unique_indices hints; single-op update regions (overwrite, add, multiply,
+ * maximum, minimum, and, or, xor) run typed loops, any other region runs on scalars.
+ * Out-of-bounds scatter updates are skipped element by element, gather starts are clamped. */
 #include "interp/interp_internal.h"
 #include "interp/k_gather.h"
 
