@@ -155,9 +155,10 @@ vt_status vt_xf_split_batch(const vt_module *src, const char *entry, const int *
                             vt_error *err);
 
 /* ---- autoregressive -> teacher forcing (src/transform/ar_to_tf*.c, vmap*.c; engineer artf) ---
- * docs/transform-ar-to-tf.md. Finds the decode loop (the first stablehlo.while reached from the
- * entry, calls followed), classifies its carries (counter, unchanged, buffer written once per
- * step at a position that is a function of the counter, other), and emits one public function
+ * docs/transform-ar-to-tf.md. Finds the decode loop (the first autoregressive stablehlo.while
+ * reached from the entry, calls followed), classifies its carries (counter, unchanged, buffer
+ * written once per step at a position that is a function of the counter, token carried by value,
+ * other), and emits one public function
  * that computes every step at once by batching the step body over a leading step dimension S:
  *   arguments: the entry's arguments the result still reads (arg_src[i] >= 0: that argument),
  *              then per fed-back token buffer its FINAL contents, e.g. prompt + generated tokens

@@ -88,6 +88,7 @@ typedef struct ar_ctx {
     const vt_module *m;
     const vt_func *entry;
     const vt_op *loop;          /* the while */
+    int skip_loops;             /* whiles reached before it that were not autoregressive */
     vt_arena arena;
     ar_fval *vals;
     size_t nvals, capvals;

@@ -643,6 +643,19 @@ vt_status ar_emit(ar_ctx *c, const char *fname, vt_ar_to_tf_info *info, vt_error
 }
 
 /* ---- public entry point --------------------------------------------------------------------- */
+static void ctx_free(ar_ctx *c) {
+    if (c->b) vt_builder_free(c->b);
+    for (size_t k = 0; k < c->ncarries; k++) free(c->carries[k].owner);
+    for (size_t i = 0; i < c->ncconsts; i++) free(((ar_cconst *)c->cconsts)[i].vals);
+    free(c->cconsts);
+    vt_xf_map_free(c->xmap);
+    vt_xf_ptrmap_clear(&c->origins);
+    free(c->vals), free(c->ops), free(c->calls);
+    free(c->em), free(c->batched), free(c->live), free(c->dsmode), free(c->argused), free(c->newargs), free(c->needF),
+        free(c->needInit), free(c->mvs);
+    vt_arena_release(&c->arena);
+}
+
 vt_status vt_xf_ar_to_tf(const vt_module *src, const vt_ar_to_tf_options *opt, vt_module **out,
                          vt_ar_to_tf_info *info, vt_error *err) {
     vt_ar_to_tf_info local;
@@ -655,14 +668,32 @@ vt_status vt_xf_ar_to_tf(const vt_module *src, const vt_ar_to_tf_options *opt, v
     for (const char *p = fname; *p && okname; p++)
         okname = *p == '_' || *p == '.' || *p == '$' || (*p >= '0' && *p <= '9') || ((*p | 32) >= 'a' && (*p | 32) <= 'z');
     if (!okname) return vt_error_set(err, VT_EUSAGE, "ar-to-tf: '%s' is not a valid function name", fname);
+    const vt_func *entry = NULL;
+    vt_status s = vt_module_entry(src, opt ? opt->entry : NULL, &entry, err);
+    if (s) return s;
+    /* The decode loop is the first while (in op order, calls followed) that analyses as
+     * autoregressive; earlier loops (key splitting, a prefill) are skipped. When none does, the
+     * first loop's refusal is reported. */
     ar_ctx c;
-    memset(&c, 0, sizeof c);
-    c.m = src;
-    c.max_steps = opt && opt->max_steps ? opt->max_steps : (1u << 16);
-    vt_arena_init(&c.arena, 0);
-    vt_status s = vt_module_entry(src, opt ? opt->entry : NULL, &c.entry, err);
-    if (!s) s = ar_flatten(&c, err);
-    if (!s) s = ar_analyze(&c, err);
+    vt_error first;
+    vt_error_clear(&first);
+    for (int skip = 0;; skip++) {
+        memset(&c, 0, sizeof c);
+        c.m = src;
+        c.entry = entry;
+        c.skip_loops = skip;
+        c.max_steps = opt && opt->max_steps ? opt->max_steps : (1u << 16);
+        vt_arena_init(&c.arena, 0);
+        s = ar_flatten(&c, err);
+        if (!s) s = ar_analyze(&c, err);
+        if (s == VT_EUNSUPPORTED && skip < 64 && c.loop && strstr(err->msg, "not autoregressive")) {
+            if (!skip && err) first = *err;
+            ctx_free(&c);
+            continue;
+        }
+        if (s && skip && !c.loop && err) *err = first, s = first.code; /* ran out of loops */
+        break;
+    }
     if (!s) {
         ar_op_id(c.loop, info->loop_id, sizeof info->loop_id);
         c.b = vt_builder_new(src->name ? src->name : "jit_teacher_forcing", err);
@@ -679,15 +710,6 @@ vt_status vt_xf_ar_to_tf(const vt_module *src, const vt_ar_to_tf_options *opt, v
     if (s && err && s != VT_EUNSUPPORTED && strncmp(err->msg, "ar-to-tf", 8) != 0 && strncmp(err->msg, "not supported", 13) != 0)
         vt_error_prefix(err, "ar-to-tf");
     vt_module_free(built);
-    if (c.b) vt_builder_free(c.b);
-    for (size_t k = 0; k < c.ncarries; k++) free(c.carries[k].owner);
-    for (size_t i = 0; i < c.ncconsts; i++) free(((ar_cconst *)c.cconsts)[i].vals);
-    free(c.cconsts);
-    vt_xf_map_free(c.xmap);
-    vt_xf_ptrmap_clear(&c.origins);
-    free(c.vals), free(c.ops), free(c.calls);
-    free(c.em), free(c.batched), free(c.live), free(c.dsmode), free(c.argused), free(c.newargs), free(c.needF),
-        free(c.needInit), free(c.mvs);
-    vt_arena_release(&c.arena);
+    ctx_free(&c);
     return s;
 }

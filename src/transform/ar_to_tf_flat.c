@@ -176,7 +176,7 @@ static vt_status flat_block(ar_ctx *c, const vt_block *blk, int32_t *map, bool i
             if ((s = flat_call(c, op, map, in_body, stop, err)) || *stop) return s;
             continue;
         }
-        if (op->code == VT_OP_WHILE && !in_body && !c->loop) {
+        if (op->code == VT_OP_WHILE && !in_body && !c->loop && c->skip_loops-- <= 0) {
             *stop = true;
             return flat_loop(c, op, map, err);
         }

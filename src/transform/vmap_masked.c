@@ -1,5 +1,5 @@
 /* AR -> TF: a buffer every step reads whole (a KV cache under attention) kept as the lazy view
- * select(mask[s, row], F, init) through reshapes and dot_general (two products against F and
+ * select(mask[s, row], F, init) through reshapes, transposes and dot_general (two products against F and
  * init, combined by the mask) instead of one [S, rows, d] copy per step. */
 #include "transform/ar_internal.h"
 
@@ -11,7 +11,9 @@ static int32_t version_carry(const ar_ctx *c, int32_t v, int *j) {
         *j = 0;
         return fv->def;
     }
-    if (fv->kind != AR_V_OP || c->ops[fv->def].op->code == VT_OP_RESHAPE) return -1;
+    if (fv->kind != AR_V_OP || c->ops[fv->def].op->code == VT_OP_RESHAPE ||
+        c->ops[fv->def].op->code == VT_OP_TRANSPOSE)
+        return -1;
     for (size_t k = 0; k < c->ncarries; k++)
         if (c->carries[k].cls == AR_C_WRITTEN && c->ops[c->carries[k].wop].first_result == v) {
             *j = 1;
@@ -40,22 +42,38 @@ ar_mv *ar_mv_get(ar_ctx *c, int32_t v, vt_error *err, vt_status *st) {
         return mv;
     }
     const ar_fval *fv = &c->vals[v];
-    if (fv->kind != AR_V_OP || c->ops[fv->def].op->code != VT_OP_RESHAPE) return NULL;
+    if (fv->kind != AR_V_OP) return NULL;
     const ar_fop *fo = &c->ops[fv->def];
+    vt_opcode oc = fo->op->code;
+    if (oc != VT_OP_RESHAPE && oc != VT_OP_TRANSPOSE) return NULL;
     ar_mv *in = ar_mv_get(c, fo->operands[0], err, st);
     if (!in || *st) return NULL;
-    /* the reshape must keep the leading dims up to and including the row dim */
     const vt_type *it = c->vals[fo->operands[0]].type, *ot = fv->type;
-    if (ot->rank <= in->md) return NULL;
-    for (int d = 0; d <= in->md; d++)
-        if (it->dims[d] != ot->dims[d]) return NULL;
     const vt_type *rt = ar_ty(c, ot);
-    vt_value *F = vt_build_reshape(c->b, in->F, rt), *I = vt_build_reshape(c->b, in->I, rt);
+    vt_value *F, *I;
+    int md = in->md;
+    if (oc == VT_OP_RESHAPE) {
+        /* the reshape must keep the leading dims up to and including the row dim */
+        if (ot->rank <= in->md) return NULL;
+        for (int d = 0; d <= in->md; d++)
+            if (it->dims[d] != ot->dims[d]) return NULL;
+        F = vt_build_reshape(c->b, in->F, rt), I = vt_build_reshape(c->b, in->I, rt);
+    } else { /* transpose: the rows move to where the permutation puts them */
+        int64_t perm[VT_MAX_RANK];
+        size_t np = 0;
+        if (!vt_attr_as_i64_array(vt_op_attr(fo->op, "permutation"), perm, VT_MAX_RANK, &np) || (int)np != it->rank)
+            return NULL;
+        md = -1;
+        for (size_t i = 0; i < np; i++)
+            if (perm[i] == in->md) md = (int)i;
+        if (md < 0) return NULL;
+        F = vt_build_transpose(c->b, in->F, perm, np), I = vt_build_transpose(c->b, in->I, perm, np);
+    }
     if (!F || !I) {
         *st = vt_builder_status(c->b, err);
         return NULL;
     }
-    *mv = (ar_mv){.tried = true, .set = true, .k = in->k, .j = in->j, .F = F, .I = I, .md = in->md};
+    *mv = (ar_mv){.tried = true, .set = true, .k = in->k, .j = in->j, .F = F, .I = I, .md = md};
     return mv;
 }
 
@@ -159,7 +177,7 @@ vt_status ar_mv_try_op(ar_ctx *c, int32_t fi, bool *handled, vt_error *err) {
     const ar_fop *fo = &c->ops[fi];
     vt_status s = VT_OK;
     *handled = false;
-    if (fo->op->code == VT_OP_RESHAPE) {
+    if (fo->op->code == VT_OP_RESHAPE || fo->op->code == VT_OP_TRANSPOSE) {
         if (ar_mv_get(c, fo->first_result, err, &s)) *handled = true; /* lazy: nothing emitted */
         return s;
     }

@@ -206,6 +206,45 @@ static vt_status gather_rule(ar_ctx *c, const ar_fop *fo, vt_value **x, const bo
     return VT_OK;
 }
 
+/* dynamic_update_slice inside the step: with per-step starts it becomes a scatter with the step
+ * as a batching dimension, its indices clamped in-graph as the op clamps them. */
+static vt_status dus_rule(ar_ctx *c, const ar_fop *fo, vt_value **x, const bool *bt, vt_error *err) {
+    const vt_op *op = fo->op;
+    vt_builder *b = c->b;
+    const vt_type *ot = c->vals[fo->operands[0]].type, *ut = c->vals[fo->operands[1]].type;
+    size_t r = (size_t)ot->rank;
+    if (fo->noperands != 2 + r || ut->rank != ot->rank) return refuse(c, op, "malformed dynamic_update_slice", err);
+    vt_value *operand = ar_to_batched(c, x[0], bt[0], ot), *upd = ar_to_batched(c, x[1], bt[1], ut), *res;
+    bool any = false;
+    for (size_t i = 0; i < r; i++) any |= bt[2 + i];
+    if (!any) { /* the same position at every step: one more (zero) start for S */
+        vt_value *st[VT_MAX_RANK + 1];
+        st[0] = r ? vt_build_constant_scalar(b, x[2]->type->dtype, 0) : vt_build_constant_scalar(b, VT_I32, 0);
+        for (size_t i = 0; i < r; i++) st[i + 1] = x[2 + i];
+        res = vt_build_dynamic_update_slice(b, operand, upd, st);
+    } else {
+        vt_value *idx = index_matrix(c, x + 2, bt + 2, r);
+        int64_t hi[VT_MAX_RANK], two[2] = {c->S, (int64_t)r}, one = (int64_t)r;
+        for (size_t d = 0; d < r; d++) hi[d] = ot->dims[d] - ut->dims[d];
+        vt_value *hv = ar_const_ints(c, VT_I64, 1, &one, hi);
+        const vt_type *it = vt_builder_tensor_type(b, VT_I64, 2, two);
+        int64_t bd1 = 1;
+        vt_value *lo = vt_build_splat(b, it, 0), *hb = hv ? vt_build_broadcast_in_dim(b, hv, it, &bd1, 1) : NULL;
+        vt_value *cl[3] = {lo, idx, hb};
+        vt_op *co = lo && idx && hb ? vt_build_op(b, "stablehlo.clamp", cl, 3, &it, 1, NULL, 0, 0) : NULL;
+        int64_t uwd[VT_MAX_RANK], sdo[VT_MAX_RANK], zero = 0;
+        for (size_t d = 0; d < r; d++) uwd[d] = (int64_t)d + 1, sdo[d] = (int64_t)d + 1;
+        vt_scatter_dims sd = {.update_window_dims = uwd, .nupdate_window_dims = r, .input_batching_dims = &zero,
+                              .ninput_batching_dims = 1, .scatter_indices_batching_dims = &zero,
+                              .nscatter_indices_batching_dims = 1, .scatter_dims_to_operand_dims = sdo,
+                              .nscatter_dims_to_operand_dims = r, .index_vector_dim = 1};
+        res = co ? vt_build_scatter(b, operand, vt_builder_result(b, co, 0), upd, &sd, VT_OP_UNKNOWN) : NULL;
+    }
+    if (!res) return vt_builder_status(b, err);
+    ar_set_result(c, fo, 0, res, true);
+    return VT_OK;
+}
+
 /* Same op with the step dimension added to every result; dims-valued attributes shifted. */
 static vt_status generic_rule(ar_ctx *c, const ar_fop *fo, vt_value **x, const vt_named_attr *attrs, size_t nattrs,
                               vt_error *err) {
@@ -244,7 +283,7 @@ vt_status ar_vmap_op(ar_ctx *c, int32_t fi, vt_error *err) {
     if (fo->noperands > 64) return refuse(c, op, "more than 64 operands", err);
     bool any = false;
     vt_status s;
-    if (op->code == VT_OP_RESHAPE || op->code == VT_OP_DOT_GENERAL) {
+    if (op->code == VT_OP_RESHAPE || op->code == VT_OP_TRANSPOSE || op->code == VT_OP_DOT_GENERAL) {
         bool handled = false;
         if ((s = ar_mv_try_op(c, fi, &handled, err)) || handled) return s;
     }
@@ -265,8 +304,16 @@ vt_status ar_vmap_op(ar_ctx *c, int32_t fi, vt_error *err) {
     if (op->nattrs > 31) return refuse(c, op, "too many attributes", err);
     if ((info->flags & VT_OPF_ELEMENTWISE) || op->code == VT_OP_BITCAST_CONVERT) {
         const vt_type *rt = op->results[0].type;
-        for (uint32_t i = 0; i < fo->noperands; i++)
-            xs[i] = ar_to_batched(c, xs[i], bts[i], vt_builder_retype(b, rt, c->vals[fo->operands[i]].type->dtype));
+        for (uint32_t i = 0; i < fo->noperands; i++) {
+            const vt_type *want = vt_builder_retype(b, rt, c->vals[fo->operands[i]].type->dtype);
+            if (bts[i] && c->vals[fo->operands[i]].type->rank == 0 && rt->rank > 0) {
+                /* a per-step scalar (select's predicate, clamp's bounds) meets tensors */
+                int64_t d0 = 0;
+                xs[i] = vt_build_broadcast_in_dim(b, xs[i], ar_batched_type(c, want), &d0, 1);
+            } else {
+                xs[i] = ar_to_batched(c, xs[i], bts[i], want);
+            }
+        }
         return generic_rule(c, fo, xs, op->attrs, op->nattrs, err);
     }
     switch (op->code) {
@@ -319,6 +366,8 @@ vt_status ar_vmap_op(ar_ctx *c, int32_t fi, vt_error *err) {
         return dynamic_slice_rule(c, fi, xs, bts, err);
     case VT_OP_GATHER:
         return gather_rule(c, fo, xs, bts, err);
+    case VT_OP_DYNAMIC_UPDATE_SLICE:
+        return dus_rule(c, fo, xs, bts, err);
     case VT_OP_PAD: {
         if (bts[1]) return refuse(c, op, "padding value differs per step", err);
         vt_named_attr a1[32], a2[32], a3[32];

@@ -361,6 +361,12 @@ TEST(jax_sampling) { check_jax("ar_sample.mlir", 2, 1e-6); }
 /* a cache with a non-zero initial value read whole by unmasked attention: later rows are seen
  * at their initial value (both products of the lazy view, rows free and rows contracted) */
 TEST(jax_attn_cache) { check_jax("ar_attn_cache.mlir", 3, 1e-5); }
+/* reshape / transpose / reverse / pad / slice / concatenate / gather from a per-step table /
+ * select on a per-step scalar / clamp with per-step bounds, each batched against the loop */
+TEST(jax_ops) {
+    check_jax("ar_ops.mlir", 4, 1e-6);
+    check_jax("ar_ops.mlir", 9, 1e-6);
+}
 
 
 /* A minimal decode loop with pieces to swap: (1) condition lines defining %1, (2) the token
@@ -461,6 +467,41 @@ TEST(minimal_loop) {
     o = (vt_ar_to_tf_options){.entry = "nope"};
     CHECK_ERR(vt_xf_ar_to_tf(m, &o, &out, NULL, &err), &err, VT_EINPUT, "nope");
     CHECK_ERR(vt_xf_ar_to_tf(NULL, NULL, &out, NULL, &err), &err, VT_EUSAGE, "no module");
+    vt_module_free(out);
+    vt_module_free(m);
+}
+
+/* A loop that is not autoregressive before the decode loop is skipped. */
+TEST(second_loop) {
+    static char text[16384], both[20000];
+    snprintf(text, sizeof text, loop_tmpl, cond_ok, argmax_ok, write_ok, "%iterArg_s", "");
+    const char *nl = strchr(text, '\n');
+    if (!nl) return;
+    snprintf(both, sizeof both,
+             "%.*s"
+             "  %%s0 = stablehlo.constant dense<0> : tensor<i32>\n"
+             "  %%s1 = stablehlo.constant dense<0.0> : tensor<f32>\n"
+             "  %%sum:2 = stablehlo.while(%%ia = %%s0, %%ib = %%s1) : tensor<i32>, tensor<f32>\n"
+             "   cond {\n"
+             "    %%sc = stablehlo.constant dense<3> : tensor<i32>\n"
+             "    %%sp = stablehlo.compare  LT, %%ia, %%sc,  SIGNED : (tensor<i32>, tensor<i32>) -> tensor<i1>\n"
+             "    stablehlo.return %%sp : tensor<i1>\n"
+             "  } do {\n"
+             "    %%sf = stablehlo.convert %%ia : (tensor<i32>) -> tensor<f32>\n"
+             "    %%sg = stablehlo.add %%ib, %%sf : tensor<f32>\n"
+             "    %%s3 = stablehlo.constant dense<1> : tensor<i32>\n"
+             "    %%sh = stablehlo.add %%ia, %%s3 : tensor<i32>\n"
+             "    stablehlo.return %%sh, %%sg : tensor<i32>, tensor<f32>\n"
+             "  }\n"
+             "%s",
+             (int)(nl - text + 1), text, nl + 1);
+    vt_module *m = parse_text(both), *out = NULL;
+    vt_error err;
+    vt_ar_to_tf_info info;
+    if (!m) return;
+    CHECK_EQ_INT(vt_xf_ar_to_tf(m, NULL, &out, &info, &err), VT_OK);
+    CHECK_STR(info.loop_id, "@main/6");
+    CHECK_EQ_INT(info.steps, 4);
     vt_module_free(out);
     vt_module_free(m);
 }
@@ -583,6 +624,25 @@ TEST(limits) {
            "  return %0#1 : tensor<5000x5000xi32>\n"
            "}\n",
            VT_ELIMIT, "indexed over too many cells");
+    /* 4000 steps over a 5000-cell buffer: the per-step masks would hold 2 * 10^7 entries */
+    refuse("func.func public @main(%arg0: tensor<4x4xf32>) -> tensor<5000xi32> {\n"
+           "  %c = stablehlo.constant dense<0> : tensor<i32>\n"
+           "  %z = stablehlo.constant dense<0> : tensor<5000xi32>\n"
+           "  %0:2 = stablehlo.while(%iterArg = %c, %iterArg_0 = %z) : tensor<i32>, tensor<5000xi32>\n"
+           "   cond {\n"
+           "    %c_1 = stablehlo.constant dense<4000> : tensor<i32>\n"
+           "    %1 = stablehlo.compare  LT, %iterArg, %c_1,  SIGNED : (tensor<i32>, tensor<i32>) -> tensor<i1>\n"
+           "    stablehlo.return %1 : tensor<i1>\n"
+           "  } do {\n"
+           "    %1 = stablehlo.dynamic_slice %iterArg_0, %iterArg, sizes = [1] : (tensor<5000xi32>, tensor<i32>) -> tensor<1xi32>\n"
+           "    %c_3 = stablehlo.constant dense<1> : tensor<i32>\n"
+           "    %8 = stablehlo.add %iterArg, %c_3 : tensor<i32>\n"
+           "    %9 = stablehlo.dynamic_update_slice %iterArg_0, %1, %8 : (tensor<5000xi32>, tensor<1xi32>, tensor<i32>) -> tensor<5000xi32>\n"
+           "    stablehlo.return %8, %9 : tensor<i32>, tensor<5000xi32>\n"
+           "  }\n"
+           "  return %0#1 : tensor<5000xi32>\n"
+           "}\n",
+           VT_ELIMIT, "4000 steps x 5000 indexed cells of carry 1 exceed 2^24 mask entries");
 }
 
 /* ---- refusals ----------------------------------------------------------------------------- */
@@ -670,7 +730,9 @@ int main(void) {
     RUN(jax_sampling);
     RUN(jax_fori_scalar);
     RUN(jax_attn_cache);
+    RUN(jax_ops);
     RUN(minimal_loop);
+    RUN(second_loop);
     RUN(refuse_patterns);
     RUN(limits);
     RUN(refuse_not_autoregressive);

@@ -34,7 +34,8 @@ module @jit_ar_attn attributes {mhlo.num_partitions = 1 : i32, mhlo.num_replicas
       %sm = stablehlo.reduce(%ex init: %cz) applies stablehlo.add across dimensions = [0] : (tensor<5xf32>, tensor<f32>) -> tensor<f32>
       %sb = stablehlo.broadcast_in_dim %sm, dims = [] : (tensor<f32>) -> tensor<5xf32>
       %p = stablehlo.divide %ex, %sb : tensor<5xf32>
-      %o = stablehlo.dot_general %p, %k1, contracting_dims = [0] x [0], precision = [DEFAULT, DEFAULT] : (tensor<5xf32>, tensor<5x4xf32>) -> tensor<4xf32>
+      %kt = stablehlo.transpose %k1, dims = [1, 0] : (tensor<5x4xf32>) -> tensor<4x5xf32>
+      %o = stablehlo.dot_general %kt, %p, contracting_dims = [1] x [0], precision = [DEFAULT, DEFAULT] : (tensor<4x5xf32>, tensor<5xf32>) -> tensor<4xf32>
       %l1 = stablehlo.dot_general %o, %cst_0, contracting_dims = [0] x [0], precision = [DEFAULT, DEFAULT] : (tensor<4xf32>, tensor<4x10xf32>) -> tensor<10xf32>
       %a1 = func.call @argmax(%l1) : (tensor<10xf32>) -> tensor<i32>
       %c_19 = stablehlo.constant dense<1> : tensor<i32>

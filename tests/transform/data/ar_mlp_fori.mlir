@@ -53,8 +53,14 @@ module @jit_ar_mlp attributes {mhlo.num_partitions = 1 : i32, mhlo.num_replicas 
       %m10 = stablehlo.convert %m9 : (tensor<i32>) -> tensor<f32>
       %m11 = stablehlo.broadcast_in_dim %m10, dims = [] : (tensor<f32>) -> tensor<8xf32>
       %m12 = stablehlo.divide %m8, %m11 : tensor<8xf32>
+      %oh0 = stablehlo.constant dense<0.000000e+00> : tensor<8xf32>
+      %oh1 = stablehlo.constant dense<1.000000e-01> : tensor<1xf32>
+      %oh2 = stablehlo.dynamic_update_slice %oh0, %oh1, %t7 : (tensor<8xf32>, tensor<1xf32>, tensor<i32>) -> tensor<8xf32>
+      %oh3 = stablehlo.constant dense<-2.000000e-01> : tensor<1xf32>
+      %oh4 = stablehlo.dynamic_update_slice %oh2, %oh3, %iterArg_5 : (tensor<8xf32>, tensor<1xf32>, tensor<i32>) -> tensor<8xf32>
       %x0 = stablehlo.add %t9, %p1 : tensor<8xf32>
-      %x1 = stablehlo.add %x0, %m12 : tensor<8xf32>
+      %x1a = stablehlo.add %x0, %m12 : tensor<8xf32>
+      %x1 = stablehlo.add %x1a, %oh4 : tensor<8xf32>
       %h0 = stablehlo.dot_general %x1, %cst_0, contracting_dims = [0] x [0], precision = [DEFAULT, DEFAULT] : (tensor<8xf32>, tensor<8x16xf32>) -> tensor<16xf32>
       %h1 = stablehlo.add %h0, %cst_b1 : tensor<16xf32>
       %h2 = stablehlo.tanh %h1 : tensor<16xf32>
