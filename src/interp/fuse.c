@@ -2,9 +2,9 @@
  * register program (k_fused.h) that makes a single pass over memory in cache-sized blocks.
  * Scalar constants and broadcast_in_dim (of one-element values: JAX's spelling of `x * 0.5`;
  * of rows and columns: norm gains, softmax maxima) join the group as registers filled per block
- * instead of materialising full tensors. Values used after
- * the group (by later ops, nested regions or the terminator) are its outputs; the rest never
- * materialise. Fused and unfused results are bit-identical (same range loops). */
+ * instead of materialising full tensors. Values used after the group (by later ops, nested
+ * regions or the terminator) are its outputs; the rest never materialise. Fused and unfused
+ * results are bit-identical (same range loops). */
 #include "interp/fuse.h"
 
 #include <stdlib.h>

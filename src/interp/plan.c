@@ -7,6 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* op_reshape_move.c */
+vt_status vt_exec_reshape_move(vt_run *r, vt_frame *f, const vt_op *op, vt_rvalue *in, uint64_t consumable,
+                               vt_rvalue *out);
+
 typedef struct cache_entry {
     const void *key;
     void *val;
@@ -197,6 +201,7 @@ vt_status vt_plan_block(vt_run *r, const vt_block *b, const vt_block_plan **out)
         for (size_t k = 0; k < op->nregions; k++) note_region_uses(&u, op->regions[k]);
         p->steps[i].op = op;
         p->steps[i].fn = vt_exec_fn_for(op, &p->steps[i].aux);
+        if (op->code == VT_OP_RESHAPE) p->steps[i].fn = vt_exec_reshape_move; /* falls back itself */
     }
     vt_status s = VT_OK;
     /* Dead at definition: results never used go right after their op; unused arguments at entry. */

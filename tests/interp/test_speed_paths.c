@@ -521,6 +521,70 @@ TEST(fused_run_broadcast_inputs) {
     vt_tensor_release(row2), vt_tensor_release(col3);
 }
 
+/* reshape moves a dying, unshared buffer and copies otherwise: values stay right either way,
+ * including in-place ops on the reshaped value while the original is still alive. */
+TEST(reshape_move_and_copy) {
+    const char *text =
+        "func.func @main(%x: tensor<6x10xf32>) -> (tensor<60xf32>, tensor<6x10xf32>, tensor<3x20xf32>, tensor<6x10xf32>, tensor<2x30xf32>) {\n"
+        "  %a = stablehlo.add %x, %x : tensor<6x10xf32>\n"
+        "  %r = stablehlo.reshape %a : (tensor<6x10xf32>) -> tensor<60xf32>\n"
+        "  %b = stablehlo.multiply %x, %x : tensor<6x10xf32>\n"
+        "  %r2 = stablehlo.reshape %b : (tensor<6x10xf32>) -> tensor<3x20xf32>\n"
+        "  %c = stablehlo.negate %r2 : tensor<3x20xf32>\n"
+        "  %rx = stablehlo.reshape %x : (tensor<6x10xf32>) -> tensor<2x30xf32>\n"
+        "  %d = stablehlo.negate %rx : tensor<2x30xf32>\n"
+        "  return %r, %b, %c, %x, %d : tensor<60xf32>, tensor<6x10xf32>, tensor<3x20xf32>, tensor<6x10xf32>, tensor<2x30xf32>\n"
+        "}\n";
+    vt_module *m = parse(text);
+    if (!m) return;
+    int64_t dims[2] = {6, 10};
+    vt_tensor *args[1] = {random_tensor(VT_F32, 2, dims)};
+    float xs[60];
+    memcpy(xs, args[0]->data, sizeof xs);
+    for (int fusion = 0; fusion < 2; fusion++) {
+        run_out o = run(m, fusion, 1, args, 1, 0);
+        CHECK_MSG(o.s == VT_OK, "%s", o.msg);
+        if (o.s) continue;
+        CHECK_EQ_INT(o.nres, 5);
+        CHECK_EQ_INT(o.res[0].tensor->rank, 1);
+        CHECK_EQ_INT(o.res[2].tensor->dims[0], 3);
+        size_t bad = 0;
+        for (int i = 0; i < 60; i++) {
+            bad += ((float *)o.res[0].tensor->data)[i] != xs[i] + xs[i];
+            bad += ((float *)o.res[1].tensor->data)[i] != xs[i] * xs[i];
+            bad += ((float *)o.res[2].tensor->data)[i] != -(xs[i] * xs[i]);
+            bad += ((float *)o.res[3].tensor->data)[i] != xs[i];
+            bad += ((float *)o.res[4].tensor->data)[i] != -xs[i];
+        }
+        CHECK_EQ_INT(bad, 0);
+        CHECK(memcmp(args[0]->data, xs, sizeof xs) == 0); /* the argument is never written */
+        CHECK(args[0]->rank == 2 && args[0]->dims[0] == 6);
+        vt_rvalues_release(o.res, o.nres);
+    }
+    /* to rank 0 (no dims to copy) */
+    vt_module *m0 = parse("func.func @main(%x: tensor<1x1xf32>) -> tensor<f32> {\n"
+                          "  %a = stablehlo.add %x, %x : tensor<1x1xf32>\n"
+                          "  %r = stablehlo.reshape %a : (tensor<1x1xf32>) -> tensor<f32>\n"
+                          "  return %r : tensor<f32>\n}\n");
+    int64_t one[2] = {1, 1};
+    vt_tensor *a0[1] = {random_tensor(VT_F32, 2, one)};
+    run_out o0 = m0 ? run(m0, true, 1, a0, 1, 0) : (run_out){.s = VT_EINTERNAL};
+    CHECK_MSG(o0.s == VT_OK, "%s", o0.msg);
+    if (o0.s == VT_OK) {
+        CHECK_EQ_INT(o0.res[0].tensor->rank, 0);
+        CHECK(((float *)o0.res[0].tensor->data)[0] == 2 * ((float *)a0[0]->data)[0]);
+        vt_rvalues_release(o0.res, o0.nres);
+    }
+    vt_tensor_release(a0[0]);
+    vt_module_free(m0);
+    /* a work limit hits the moving reshape as it hits the copying one */
+    run_out lim = run(m, true, 1, args, 1, 240); /* the add takes 16 + 180, the reshape 16 + 60 */
+    CHECK_EQ_INT(lim.s, VT_ELIMIT);
+    CHECK_MSG(strstr(lim.msg, "reshape") && strstr(lim.msg, "work limit"), "%s", lim.msg);
+    vt_tensor_release(args[0]);
+    vt_module_free(m);
+}
+
 /* The fused executor broadcasts one-element inputs of any rank; other shapes are refused. */
 TEST(fused_run_one_element_inputs) {
     vt_error err = {0};
@@ -557,5 +621,6 @@ int main(void) {
     RUN(fusion_with_row_broadcasts_equals_unfused);
     RUN(fused_run_broadcast_inputs);
     RUN(fused_run_one_element_inputs);
+    RUN(reshape_move_and_copy);
     return vt_test_finish();
 }
