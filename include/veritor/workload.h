@@ -83,6 +83,24 @@ typedef struct vt_model_decode_opts {
 } vt_model_decode_opts;
 vt_status vt_model_emit_decode_opts(const vt_model_config *c, int64_t P, int64_t N, const vt_model_decode_opts *o,
                                     vt_module **out, vt_error *err);
+/* Per-layer fingerprints (docs/model.md). fp_layers: 0-based block indices whose OUTPUT hidden
+ * state is fingerprinted, in list order, each < layers, no repeats (at most `layers`). With a list
+ * the fingerprint key input is a root: layer l's projection is vt_model_fp_matrix under
+ * vt_key_lsh(key, l) (docs/fingerprints.md), built in-graph before the loop, one R per listed
+ * layer carried unchanged; fingerprints become [P+N-1, nfp, k] (decode) and [B, T, nfp, k]
+ * (teacher forcing), entry [.., j, :] the layer fp_layers[j]. NULL / 0: the default graphs
+ * (the last block, R under the key itself), byte-identical to the emitters without options.
+ * (A separate argument rather than fields of vt_model_decode_opts: callers initialise that
+ * struct positionally and -Wmissing-field-initializers would break them.) */
+vt_status vt_model_emit_decode_fp_layers(const vt_model_config *c, int64_t P, int64_t N, const vt_model_decode_opts *o,
+                                         const uint32_t *fp_layers, size_t nfp_layers, vt_module **out,
+                                         vt_error *err);
+typedef struct vt_model_tf_opts {
+    const uint32_t *fp_layers; /* as vt_model_emit_decode_fp_layers; NULL: the last block */
+    size_t nfp_layers;
+} vt_model_tf_opts;
+vt_status vt_model_emit_teacher_forcing_opts(const vt_model_config *c, int64_t B, int64_t T, const vt_model_tf_opts *o,
+                                             vt_module **out, vt_error *err);
 /* jit_fp_matrix: (fingerprint key [2] ui32) -> R^T / sqrt(k) [d, fp_k]: the in-graph R that
  * decode and teacher forcing build (bit-identical to vt_model_fp_matrix; tested). */
 vt_status vt_model_emit_fp_matrix(const vt_model_config *c, vt_module **out, vt_error *err);

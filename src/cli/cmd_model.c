@@ -14,8 +14,8 @@ static const char help_text[] =
     "                          [--norm rms|layernorm] [--positions learned|rope]\n"
     "                          [--seq T] [--prompt-len P] [--max-new N]\n"
     "       veritor model decode DIR --prompt 1,2,3 [--max-new N] [--temperature T] [--top-k K]\n"
-    "                          [--top-p P] [--min-p M] [--key K] [--fp-key F] [--fingerprints FILE]\n"
-    "                          [--logits FILE]\n"
+    "                          [--top-p P] [--min-p M] [--key K] [--fp-key F] [--fp-layers L1,L2,...]\n"
+    "                          [--fingerprints FILE] [--logits FILE]\n"
     "\n"
     "Presets: tiny (V=256 d=64 L=2), small (V=4096 d=256 L=4), medium (V=32000 d=768 L=12);\n"
     "RMSNorm (default) or LayerNorm, learned (default) or rotary (RoPE) positions, tied embeddings\n"
@@ -30,6 +30,9 @@ static const char help_text[] =
     "the new tokens, comma-separated. Fingerprints use the Rademacher projection of\n"
     "docs/fingerprints.md under key F (default 0) on the last block's output; --fingerprints\n"
     "saves them ([P+N-1, k] f32 .npy, row t = position t), --logits the logits likewise.\n"
+    "--fp-layers fingerprints the outputs of the listed blocks (0-based, no repeats) instead, layer l\n"
+    "under the derived key lsh(F, l) = fold_in(fold_in(F, 'LSHP'), l); the file is then\n"
+    "[P+N-1, nlayers, k], [t, j] the fingerprint of the j-th listed layer at position t.\n"
     "Default: argmax (temperature 0). Any of --temperature/--top-k/--top-p/--min-p selects the\n"
     "canonical in-graph sampler (docs/sampling.md) with request key K (required); the token at\n"
     "position t is drawn at position t.\n"
@@ -159,7 +162,8 @@ static bool parse_prompt(const char *s, int32_t **out, size_t *n) {
 }
 
 static int cmd_decode(int argc, char **argv) {
-    const char *dir = NULL, *prompt_s = NULL, *fp_out = NULL, *lg_out = NULL, *key_s = NULL, *fpkey_s = NULL;
+    const char *dir = NULL, *prompt_s = NULL, *fp_out = NULL, *lg_out = NULL, *key_s = NULL, *fpkey_s = NULL,
+               *fpl_s = NULL;
     uint64_t N = 32, top_k = 0;
     double temp = 0, top_p = 1, min_p = 0;
     vt_error err;
@@ -182,6 +186,7 @@ static int cmd_decode(int argc, char **argv) {
         else if (!strcmp(a, "--min-p")) min_p = strtod(v, &end), ok = *v && !*end && min_p >= 0 && min_p <= 1;
         else if (!strcmp(a, "--key")) key_s = v;
         else if (!strcmp(a, "--fp-key")) fpkey_s = v;
+        else if (!strcmp(a, "--fp-layers")) fpl_s = v;
         else if (!strcmp(a, "--fingerprints")) fp_out = v;
         else if (!strcmp(a, "--logits")) lg_out = v;
         else return vt_cli_usage("model", "unknown option '%s'", a);
@@ -195,9 +200,13 @@ static int cmd_decode(int argc, char **argv) {
     /* Argmax unless a sampler option asks otherwise (the sampler at T = 0 is argmax too). */
     bool sampled = temp != 0 || top_p != 1 || top_k != 0 || min_p != 0;
     if (sampled && !key_s) return vt_cli_usage("model", "sampling needs --key K");
-    int32_t *prompt = NULL;
-    size_t P = 0;
-    if (!parse_prompt(prompt_s, &prompt, &P)) return vt_cli_usage("model", "--prompt: bad token list '%s'", prompt_s);
+    int32_t *prompt = NULL, *fpl = NULL;
+    size_t P = 0, nfpl = 0;
+    if (fpl_s && !parse_prompt(fpl_s, &fpl, &nfpl)) return vt_cli_usage("model", "--fp-layers: bad layer list '%s'", fpl_s);
+    if (!parse_prompt(prompt_s, &prompt, &P)) {
+        free(fpl);
+        return vt_cli_usage("model", "--prompt: bad token list '%s'", prompt_s);
+    }
     char path[4096], *text = NULL;
     size_t len = 0;
     vt_model_config c;
@@ -219,9 +228,10 @@ static int cmd_decode(int argc, char **argv) {
         snprintf(path, sizeof path, "%s/weights.safetensors", dir);
         s = vt_safetensors_read(path, NULL, &w, &err);
     }
-    if (!s)
-        s = sampled ? vt_model_emit_decode_sampled(&c, (int64_t)P, (int64_t)N, &m, &err)
-                    : vt_model_emit_decode(&c, (int64_t)P, (int64_t)N, &m, &err);
+    if (!s) { /* parse_prompt gave non-negative int32s: the same bits as uint32 layer indices */
+        vt_model_decode_opts dopt = {.sampled = sampled};
+        s = vt_model_emit_decode_fp_layers(&c, (int64_t)P, (int64_t)N, &dopt, (const uint32_t *)fpl, nfpl, &m, &err);
+    }
     size_t nargs = 0;
     if (!s) {
         np = vt_model_num_params(&c);
@@ -300,6 +310,7 @@ static int cmd_decode(int argc, char **argv) {
     vt_tensor_set_free(w);
     free(text);
     free(prompt);
+    free(fpl);
     return s ? fail(&err) : 0;
 }
 

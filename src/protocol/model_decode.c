@@ -1,7 +1,6 @@
-/* The reference transformer's autoregressive graph: one stablehlo.while whose body calls the
- * outlined @step; a KV cache per layer written with dynamic_update_slice, the embedding lookup
- * as gather, argmax as a variadic reduce, tokens written with scatter (x.at[i].set) and
- * per-position logits and fingerprints stacked with dynamic_update_slice, as JAX's scan does. */
+/* The reference transformer's autoregressive graph: a stablehlo.while calling @step; per-layer KV
+ * caches, gather embedding, variadic-reduce argmax, scatter token writes and per-position logits and
+ * fingerprints (last block or listed layers) stacked with dynamic_update_slice, as JAX's scan. */
 #include "protocol/model_internal.h"
 #include "veritor/protocol_graph.h"
 
@@ -16,6 +15,9 @@ typedef struct dec {
     const vt_type *x_t, *c_t, *i_t;
     bool sampled;      /* the canonical sampler instead of argmax */
     vt_func *sampler;
+    const uint32_t *fpl; /* fingerprinted layers (NULL: the last, R under the key itself) */
+    size_t nfp;          /* their count; the carry holds nR = max(nfp, 1) matrices R */
+    size_t nR;
 } dec;
 
 /* With RoPE: x [1,d] as [1,H,dh] rotated by position i, back to [1,d]. */
@@ -111,9 +113,9 @@ static vt_func *block_step(dec *D) {
 #define C_V(l) (2 + (size_t)L + (size_t)(l))
 #define C_LOG (2 + 2 * (size_t)L)
 #define C_FP (3 + 2 * (size_t)L)
-#define C_STATE (4 + 2 * (size_t)L) /* changing state; then params, then R */
+#define C_STATE (4 + 2 * (size_t)L) /* changing state; then params, then the R's, then sampler inputs */
 
-/* @step(state..., params..., R) -> state': one position through the model. */
+/* @step(state..., params..., R's[, sampler inputs]) -> state': one position through the model. */
 static vt_func *step_fn(dec *D, const vt_type *const *ctypes, size_t ncarry) {
     vt_mg *g = D->g;
     vt_builder *b = g->b;
@@ -125,9 +127,11 @@ static vt_func *step_fn(dec *D, const vt_type *const *ctypes, size_t ncarry) {
     if (!f || !blk) return NULL;
     vt_value **a = malloc(ncarry * sizeof *a);
     vt_value **r = malloc(C_STATE * sizeof *r);
-    if (!a || !r) {
+    vt_value **fx = calloc(D->nfp + 1, sizeof *fx); /* listed layers' outputs, then fingerprints */
+    if (!a || !r || !fx) {
         free(a);
         free(r);
+        free(fx);
         vt_builder_set_block(b, saved);
         return NULL;
     }
@@ -156,13 +160,28 @@ static vt_func *step_fn(dec *D, const vt_type *const *ctypes, size_t ncarry) {
         x = op ? vt_builder_result(b, op, 0) : NULL;
         r[C_K(l)] = op ? vt_builder_result(b, op, 1) : NULL;
         r[C_V(l)] = op ? vt_builder_result(b, op, 2) : NULL;
+        for (size_t j = 0; j < D->nfp; j++)
+            if (D->fpl[j] == l) fx[j] = x;
     }
-    vt_value *fp = vt_mg_matmul(g, x, R);
+    vt_value *fp = NULL;
+    if (!D->nfp) {
+        fp = vt_mg_matmul(g, x, R);
+    } else { /* x_l . R_l as [1,1,k] each, concatenated to this position's [1,nfp,k] */
+        int64_t f1[3] = {1, 1, g->c->fp_k};
+        bool ok = true;
+        for (size_t j = 0; j < D->nfp && ok; j++) {
+            vt_value *f = vt_mg_matmul(g, fx[j], a[C_STATE + g->nparams + j]);
+            fx[j] = f ? vt_build_reshape(b, f, vt_mg_ty(g, g->dt, 3, f1)) : NULL;
+            ok = fx[j] != NULL;
+        }
+        fp = ok ? (D->nfp == 1 ? fx[0] : vt_build_concatenate(b, fx, D->nfp, 1)) : NULL;
+    }
     vt_value *hf = vt_mg_apply_norm(g, x, p[g->lo.fnorm], g->lo.fbias == VT_MODEL_NONE ? NULL : p[g->lo.fbias]);
     vt_value *logits = vt_mg_logits(g, hf, p[g->lo.wte]);
     vt_value *rs[2] = {i, zero};
     r[C_LOG] = logits ? vt_build_dynamic_update_slice(b, a[C_LOG], logits, rs) : NULL;
-    r[C_FP] = fp ? vt_build_dynamic_update_slice(b, a[C_FP], fp, rs) : NULL;
+    vt_value *rs3[3] = {i, zero, zero};
+    r[C_FP] = fp ? vt_build_dynamic_update_slice(b, a[C_FP], fp, D->nfp ? rs3 : rs) : NULL;
     /* buf.at[i + 1].set(where(i + 1 >= P, argmax, buf[i + 1])): prompt positions keep theirs. */
     vt_value *i1 = vt_build_binary(b, VT_OP_ADD, i, vt_build_constant_scalar(b, VT_I32, 1));
     vt_value *next = NULL;
@@ -172,7 +191,7 @@ static vt_func *step_fn(dec *D, const vt_type *const *ctypes, size_t ncarry) {
         vt_value *lf = g->dt == VT_F32 ? logits : vt_build_convert(b, logits, VT_F32);
         vt_value *pos = vt_build_reshape(b, vt_build_convert(b, i1, VT_U64), vt_mg_ty(g, VT_U64, 1, &one));
         vt_value *sa[7] = {lf, NULL, NULL, NULL, NULL, NULL, pos};
-        for (int j = 0; j < N_SAMPLER; j++) sa[1 + j] = a[C_STATE + g->nparams + 1 + (size_t)j];
+        for (int j = 0; j < N_SAMPLER; j++) sa[1 + j] = a[C_STATE + g->nparams + D->nR + (size_t)j];
         next = vt_mg_call(g, D->sampler, sa, 7, 0);
     }
     vt_value *cur = i1 ? vt_build_dynamic_slice(b, buf, &i1, &one) : NULL;
@@ -193,25 +212,28 @@ static vt_func *step_fn(dec *D, const vt_type *const *ctypes, size_t ncarry) {
     if (ok) vt_build_return(b, r, C_STATE);
     free(a);
     free(r);
+    free(fx);
     vt_builder_set_block(b, saved);
     return f;
 }
 
 static vt_status emit_decode(const vt_model_config *c, int64_t P, int64_t N, bool sampled, bool kv,
-                             vt_module **out, vt_error *err) {
+                             const uint32_t *fpl, size_t nfp, vt_module **out, vt_error *err) {
     *out = NULL;
     if (P < 1 || N < 1 || P + N > (int64_t)c->max_seq)
         return vt_error_set(err, VT_EINPUT, "decode: prompt %lld + new %lld: need both >= 1 and a sum <= max_seq %u",
                             (long long)P, (long long)N, c->max_seq);
     vt_mg g;
     vt_status s = vt_mg_begin(&g, c, "decode", err);
+    if (!s) s = vt_mg_check_fp_layers(c, "decode", fpl, nfp, err);
     if (s) {
         vt_builder_free(g.b);
         return s;
     }
     vt_builder *b = g.b;
     uint32_t L = c->layers;
-    dec D = {.g = &g, .P = P, .N = N, .S = P + N - 1, .sampled = sampled};
+    dec D = {.g = &g, .P = P, .N = N, .S = P + N - 1, .sampled = sampled, .fpl = fpl, .nfp = nfp,
+             .nR = nfp ? nfp : 1};
     if (sampled) {
         vt_sampler_graph_opts so = {.batch = 1, .vocab = c->vocab};
         if ((s = vt_build_sampler(b, "sampler", &so, &D.sampler, err))) {
@@ -220,11 +242,11 @@ static vt_status emit_decode(const vt_model_config *c, int64_t P, int64_t N, boo
         }
     }
     int64_t xd[2] = {1, c->d_model}, cd[2] = {D.S, c->d_model}, bd = P + N, lgd[2] = {D.S, c->vocab},
-            fd[2] = {D.S, c->fp_k}, rd[2] = {c->d_model, c->fp_k};
+            fd[2] = {D.S, c->fp_k}, fld[3] = {D.S, (int64_t)nfp, c->fp_k}, rd[2] = {c->d_model, c->fp_k};
     D.x_t = vt_mg_ty(&g, g.dt, 2, xd);
     D.c_t = vt_mg_ty(&g, g.dt, 2, cd);
     D.i_t = vt_builder_scalar_type(b, VT_I32);
-    size_t nextra = sampled ? N_SAMPLER : 0, ncarry = C_STATE + g.nparams + 1 + nextra;
+    size_t nextra = sampled ? N_SAMPLER : 0, ncarry = C_STATE + g.nparams + D.nR + nextra;
     const vt_type **ct = malloc(ncarry * sizeof *ct);
     vt_value **init = malloc(ncarry * sizeof *init);
     if (!ct || !init) {
@@ -237,19 +259,21 @@ static vt_status emit_decode(const vt_model_config *c, int64_t P, int64_t N, boo
     ct[C_BUF] = vt_mg_ty(&g, VT_I32, 1, &bd);
     for (uint32_t l = 0; l < L; l++) ct[C_K(l)] = ct[C_V(l)] = D.c_t;
     ct[C_LOG] = vt_mg_ty(&g, g.dt, 2, lgd);
-    ct[C_FP] = vt_mg_ty(&g, g.dt, 2, fd);
+    ct[C_FP] = nfp ? vt_mg_ty(&g, g.dt, 3, fld) : vt_mg_ty(&g, g.dt, 2, fd);
     for (size_t j = 0; j < g.nparams; j++) ct[C_STATE + j] = g.ptypes[j];
-    ct[C_STATE + g.nparams] = vt_mg_ty(&g, g.dt, 2, rd);
+    for (size_t j = 0; j < D.nR; j++) ct[C_STATE + g.nparams + j] = vt_mg_ty(&g, g.dt, 2, rd);
+    const size_t smp0 = C_STATE + g.nparams + D.nR; /* first sampler input */
     if (sampled) {
         int64_t one = 1, kd[2] = {1, 2};
-        ct[C_STATE + g.nparams + 1] = vt_mg_ty(&g, VT_F32, 1, &one);
-        ct[C_STATE + g.nparams + 2] = vt_mg_ty(&g, VT_I32, 1, &one);
-        ct[C_STATE + g.nparams + 3] = vt_mg_ty(&g, VT_F64, 1, &one);
-        ct[C_STATE + g.nparams + 4] = vt_mg_ty(&g, VT_F64, 1, &one);
-        ct[C_STATE + g.nparams + 5] = vt_mg_ty(&g, VT_U32, 2, kd);
+        ct[smp0] = vt_mg_ty(&g, VT_F32, 1, &one);
+        ct[smp0 + 1] = vt_mg_ty(&g, VT_I32, 1, &one);
+        ct[smp0 + 2] = vt_mg_ty(&g, VT_F64, 1, &one);
+        ct[smp0 + 3] = vt_mg_ty(&g, VT_F64, 1, &one);
+        ct[smp0 + 4] = vt_mg_ty(&g, VT_U32, 2, kd);
     }
     /* @main(params..., prompt [P], fingerprint key [2] ui32, [sampler inputs]) -> (tokens [N],
-     * logits [S,V], fingerprints [S,k] [, k cache, v cache [L,S,d]]); R is built before the loop. */
+     * logits [S,V], fingerprints [S,k] or [S,nfp,k] [, k cache, v cache [L,S,d]]); the R's are built
+     * before the loop. */
     size_t nmargs = g.nparams + 2 + nextra;
     const vt_type **margs = malloc(nmargs * sizeof *margs);
     vt_value **kl = calloc(2 * (size_t)L, sizeof *kl);
@@ -258,7 +282,7 @@ static vt_status emit_decode(const vt_model_config *c, int64_t P, int64_t N, boo
         for (size_t j = 0; j < g.nparams; j++) margs[j] = g.ptypes[j];
         margs[g.nparams] = vt_mg_ty(&g, VT_I32, 1, &P);
         margs[g.nparams + 1] = vt_mg_ty(&g, VT_U32, 1, &two);
-        for (size_t j = 1; j <= nextra; j++) margs[g.nparams + 1 + j] = ct[C_STATE + g.nparams + j];
+        for (size_t j = 0; j < nextra; j++) margs[g.nparams + 2 + j] = ct[smp0 + j];
         const vt_type *res[5] = {vt_mg_ty(&g, VT_I32, 1, &N), ct[C_LOG], ct[C_FP], vt_mg_ty(&g, g.dt, 3, kvd), NULL};
         res[4] = res[3];
         vt_func *main = vt_builder_func(b, "main", "public", margs, nmargs, res, kv ? 5 : 3);
@@ -273,9 +297,10 @@ static vt_status emit_decode(const vt_model_config *c, int64_t P, int64_t N, boo
             init[C_LOG] = vt_mg_full(&g, ct[C_LOG], 0);
             init[C_FP] = vt_mg_full(&g, ct[C_FP], 0);
             for (size_t j = 0; j < g.nparams; j++) init[C_STATE + j] = vt_builder_func_arg(b, main, j);
-            init[C_STATE + g.nparams] = vt_mg_fp_matrix(&g, vt_builder_func_arg(b, main, g.nparams + 1));
-            for (size_t j = 1; j <= nextra; j++)
-                init[C_STATE + g.nparams + j] = vt_builder_func_arg(b, main, g.nparams + 1 + j);
+            vt_value *fkey = vt_builder_func_arg(b, main, g.nparams + 1);
+            if (!nfp) init[C_STATE + g.nparams] = vt_mg_fp_matrix(&g, fkey);
+            for (size_t j = 0; j < nfp; j++) init[C_STATE + g.nparams + j] = vt_mg_layer_fp_matrix(&g, fkey, fpl[j]);
+            for (size_t j = 0; j < nextra; j++) init[smp0 + j] = vt_builder_func_arg(b, main, g.nparams + 2 + j);
             bool ok = true;
             for (size_t j = 0; j < ncarry; j++) ok = ok && init[j];
             vt_op *w = ok ? vt_build_while_begin(b, init, ncarry) : NULL;
@@ -327,15 +352,21 @@ static vt_status emit_decode(const vt_model_config *c, int64_t P, int64_t N, boo
 }
 
 vt_status vt_model_emit_decode(const vt_model_config *c, int64_t P, int64_t N, vt_module **out, vt_error *err) {
-    return emit_decode(c, P, N, false, false, out, err);
+    return emit_decode(c, P, N, false, false, NULL, 0, out, err);
 }
 
 vt_status vt_model_emit_decode_sampled(const vt_model_config *c, int64_t P, int64_t N, vt_module **out,
                                        vt_error *err) {
-    return emit_decode(c, P, N, true, false, out, err);
+    return emit_decode(c, P, N, true, false, NULL, 0, out, err);
 }
 
 vt_status vt_model_emit_decode_opts(const vt_model_config *c, int64_t P, int64_t N, const vt_model_decode_opts *o,
                                     vt_module **out, vt_error *err) {
-    return emit_decode(c, P, N, o && o->sampled, o && o->kv_cache, out, err);
+    return emit_decode(c, P, N, o && o->sampled, o && o->kv_cache, NULL, 0, out, err);
+}
+
+vt_status vt_model_emit_decode_fp_layers(const vt_model_config *c, int64_t P, int64_t N, const vt_model_decode_opts *o,
+                                         const uint32_t *fp_layers, size_t nfp_layers, vt_module **out,
+                                         vt_error *err) {
+    return emit_decode(c, P, N, o && o->sampled, o && o->kv_cache, fp_layers, nfp_layers, out, err);
 }

@@ -94,4 +94,10 @@ vt_value *vt_mg_grad_fp(vt_mg *g, vt_value *const *grads, size_t n, vt_value *ke
 /* VT_EUNSUPPORTED when the flattened gradient is too long for a 32-bit stream counter. */
 vt_status vt_model_grad_fp_check(const vt_model_config *c, vt_error *err);
 
+/* Per-layer fingerprints (model_prefill.c; used by decode and teacher forcing): the layer-list
+ * check (VT_EINPUT naming the graph) and R^T / sqrt(k) under vt_key_lsh(key, layer), in-graph. */
+vt_status vt_mg_check_fp_layers(const vt_model_config *c, const char *name, const uint32_t *layers, size_t n,
+                                vt_error *err);
+vt_value *vt_mg_layer_fp_matrix(vt_mg *g, vt_value *key, uint32_t layer);
+
 #endif

@@ -1,9 +1,12 @@
 /* Reference transformer: graphs build, print and reparse; prefill == teacher forcing; decode at
  * T = 0 emits teacher forcing's argmax tokens with matching logits and fingerprints (for RMSNorm /
  * LayerNorm x learned / RoPE); prefill's KV cache and hidden states match decode's caches and
- * teacher forcing's fingerprints; the in-graph R is bit-identical to vt_model_fp_matrix; configs,
- * weights and config.json reject malformed and hostile input. */
+ * teacher forcing's fingerprints; the in-graph R is bit-identical to vt_model_fp_matrix; per-layer
+ * fingerprints (decode, teacher forcing, CLI) match each other and the C projection under
+ * vt_key_lsh, and without a layer list the graphs are unchanged; configs, weights, layer lists
+ * and config.json reject malformed and hostile input. */
 #include "harness.h"
+#include "veritor/transform.h"
 #include "veritor/workload.h"
 
 #include <math.h>
@@ -30,6 +33,7 @@ static void perturb_norms(model *m) {
     }
 }
 
+/* Weights from seed 7 (what `veritor model init --seed 7` writes), fingerprint key seed 99. */
 static bool model_load_cfg(model *m, const char *preset, vt_dtype compute, vt_model_norm norm, vt_model_pos pos) {
     vt_error err;
     memset(m, 0, sizeof *m);
@@ -525,6 +529,311 @@ TEST(bad_weights) {
     CHECK_ERR(vt_model_fp_matrix(&c, vt_key_from_seed(1), &R, &err), &err, VT_EINPUT, "k");
 }
 
+/* ---- per-layer fingerprints ------------------------------------------------------------------ */
+
+static bool same_text(vt_module *a, vt_module *b) {
+    vt_error err;
+    vt_buf x, y;
+    vt_buf_init(&x);
+    vt_buf_init(&y);
+    bool ok = a && b && vt_module_print(a, NULL, &x, &err) == VT_OK && vt_module_print(b, NULL, &y, &err) == VT_OK &&
+              x.len == y.len && memcmp(x.data, y.data, x.len) == 0;
+    vt_buf_free(&x);
+    vt_buf_free(&y);
+    return ok;
+}
+
+/* Without a list the emitters give the old graphs byte for byte (argmax, sampled, with caches;
+ * teacher forcing with NULL options and with an empty list); a list changes them. */
+TEST(fp_layers_default_text) {
+    vt_model_config c;
+    vt_error err;
+    vt_model_preset("tiny", &c, &err);
+    vt_module *a = NULL, *b = NULL;
+    vt_model_decode_opts variants[3] = {{.sampled = false}, {.sampled = true}, {.kv_cache = true}};
+    for (int v = 0; v < 3; v++) {
+        CHECK_EQ_INT(vt_model_emit_decode_opts(&c, 4, 5, &variants[v], &a, &err), VT_OK);
+        CHECK_EQ_INT(vt_model_emit_decode_fp_layers(&c, 4, 5, &variants[v], NULL, 0, &b, &err), VT_OK);
+        CHECK_MSG(same_text(a, b), "decode variant %d: default text changed", v);
+        vt_module_free(a), vt_module_free(b), a = b = NULL;
+    }
+    CHECK_EQ_INT(vt_model_emit_decode(&c, 4, 5, &a, &err), VT_OK);
+    CHECK_EQ_INT(vt_model_emit_decode_fp_layers(&c, 4, 5, NULL, NULL, 0, &b, &err), VT_OK);
+    CHECK(same_text(a, b));
+    vt_module_free(b), b = NULL;
+    uint32_t last = c.layers - 1;
+    CHECK_EQ_INT(vt_model_emit_decode_fp_layers(&c, 4, 5, NULL, &last, 1, &b, &err), VT_OK);
+    CHECK(b && !same_text(a, b));
+    vt_module_free(a), vt_module_free(b), a = b = NULL;
+    vt_model_tf_opts none = {0}, empty = {.fp_layers = &last, .nfp_layers = 0};
+    CHECK_EQ_INT(vt_model_emit_teacher_forcing(&c, 2, 6, &a, &err), VT_OK);
+    CHECK_EQ_INT(vt_model_emit_teacher_forcing_opts(&c, 2, 6, NULL, &b, &err), VT_OK);
+    CHECK(same_text(a, b));
+    vt_module_free(b), b = NULL;
+    CHECK_EQ_INT(vt_model_emit_teacher_forcing_opts(&c, 2, 6, &none, &b, &err), VT_OK);
+    CHECK(same_text(a, b));
+    vt_module_free(b), b = NULL;
+    CHECK_EQ_INT(vt_model_emit_teacher_forcing_opts(&c, 2, 6, &empty, &b, &err), VT_OK);
+    CHECK(same_text(a, b));
+    vt_module_free(a), vt_module_free(b);
+}
+
+/* Decode with fingerprint layers `layers` (argmax or sampled at T = 0.8): its tokens and logits
+ * are the default graph's bit for bit; its [S, n, k] fingerprints equal teacher forcing's
+ * [1, S, n, k] on the decoded sequence within tol, and teacher forcing's equal prefill's hidden
+ * states of those layers times vt_model_fp_matrix(vt_key_lsh(key, layer)) computed in C. The
+ * decode -> teacher-forcing transform (vt_xf_ar_to_tf) replays the per-layer fingerprints too. */
+static void check_ar_to_tf_fp(vt_engine *e, model *m, vt_module *dec, vt_tensor *prompt, const vt_tensor *toks,
+                              int32_t last, const vt_tensor *dfp, double tol) {
+    vt_error err;
+    vt_module *t = NULL;
+    vt_ar_to_tf_info *info = calloc(1, sizeof *info);
+    vt_status s = info ? vt_xf_ar_to_tf(dec, NULL, &t, info, &err) : VT_ENOMEM;
+    CHECK_MSG(s == VT_OK, "ar-to-tf of a per-layer decode: %s", err.msg);
+    vt_rvalue *ta = s ? NULL : calloc(info->nargs + 1, sizeof *ta), *tr = NULL;
+    size_t ntr = 0;
+    int64_t T = (int64_t)toks->nelem + 1, cfp = 3 + 2 * (int64_t)m->c.layers; /* decode's fingerprint carry */
+    vt_tensor *fin = vt_tensor_create(VT_I32, 1, &T, 0, &err); /* the final token buffer: one more token */
+    for (size_t i = 0; ta && fin && i < info->nargs; i++) {
+        int64_t src = info->arg_src[i];
+        vt_tensor *x = src < 0 ? fin : src < (int64_t)m->np ? m->params[src].tensor : src == (int64_t)m->np ? prompt : m->fpk;
+        ta[i] = vt_rvalue_tensor(vt_tensor_retain(x));
+    }
+    if (fin) memcpy(fin->data, toks->data, toks->nbytes), ((int32_t *)fin->data)[T - 1] = last;
+    if (ta && fin) {
+        vt_limits lim;
+        vt_limits_default(&lim);
+        s = vt_execute(e, t, NULL, ta, info->nargs, &lim, &tr, &ntr, NULL, &err);
+        CHECK_MSG(s == VT_OK, "transformed per-layer decode: %s", err.msg);
+        int ifp = -1;
+        for (size_t i = 0; !s && i < info->nresults; i++)
+            if (info->result_src[i] == cfp) ifp = (int)i;
+        CHECK(s || ifp >= 0);
+        if (!s && ifp >= 0) {
+            const vt_tensor *f = tr[ifp].tensor;
+            CHECK(f->nelem == dfp->nelem && f->rank == dfp->rank);
+            double w = 0, sc = 0;
+            for (size_t i = 0; i < f->nelem && f->nelem == dfp->nelem; i++) {
+                w = fmax(w, fabs(get(f, i) - get(dfp, i)));
+                sc = fmax(sc, fabs(get(dfp, i)));
+            }
+            CHECK_MSG(w <= tol * fmax(1.0, sc), "ar-to-tf per-layer fingerprints differ by %g", w);
+        }
+    }
+    if (ta) vt_rvalues_release(ta, info->nargs);
+    vt_rvalues_release(tr, ntr);
+    vt_tensor_release(fin);
+    vt_module_free(t);
+    free(info);
+}
+
+static void check_fp_layers(const char *preset, vt_dtype compute, vt_model_norm norm, vt_model_pos pos, int64_t P,
+                            int64_t N, bool sampled, const uint32_t *layers, size_t n, double tol) {
+    model m;
+    vt_error err;
+    CHECK(model_load_cfg(&m, preset, compute, norm, pos));
+    vt_engine *e = vt_engine_create(NULL, &err);
+    int64_t S = P + N - 1;
+    size_t d = m.c.d_model, k = m.c.fp_k;
+    vt_model_decode_opts dopt = {.sampled = sampled};
+    vt_model_tf_opts topt = {.fp_layers = layers, .nfp_layers = n};
+    vt_model_prefill_opts popt = {.hidden_layers = layers, .nhidden = n};
+    vt_module *dec = NULL, *dec0 = NULL, *tf = NULL, *pre = NULL;
+    CHECK_EQ_INT(vt_model_emit_decode_fp_layers(&m.c, P, N, &dopt, layers, n, &dec, &err), VT_OK);
+    CHECK_EQ_INT(vt_model_emit_decode_opts(&m.c, P, N, &dopt, &dec0, &err), VT_OK);
+    CHECK_EQ_INT(vt_model_emit_teacher_forcing_opts(&m.c, 1, S, &topt, &tf, &err), VT_OK);
+    CHECK_EQ_INT(vt_model_emit_prefill_opts(&m.c, 1, S, &popt, &pre, &err), VT_OK);
+    vt_tensor *prompt = vec(VT_I32, P, 0), *toks = NULL;
+    for (int64_t i = 0; i < P; i++) ((int32_t *)prompt->data)[i] = (int32_t)((i * 53 + 11) % m.c.vocab);
+    vt_tensor *R[4] = {NULL, NULL, NULL, NULL};
+    vt_rvalue *dr = NULL, *d0 = NULL, *tr = NULL, *pr = NULL;
+    size_t ndr = 0, nd0 = 0, ntr = 0, npr = 0;
+    if (!dec || !dec0 || !tf || !pre || n > 4) goto done;
+    check_roundtrip(dec);
+    check_roundtrip(tf);
+    vt_key key = vt_key_from_seed(99);
+    vt_tensor *dx[2] = {prompt, m.fpk};
+    vt_status s = sampled ? run_sampled(e, &m, dec, prompt, 0.8f, 0.95, vt_key_from_seed(5), &dr, &ndr, &err)
+                          : run(e, &m, dec, dx, 2, &dr, &ndr, &err);
+    CHECK_MSG(s == VT_OK, "decode with fingerprint layers: %s", err.msg);
+    vt_status s0 = sampled ? run_sampled(e, &m, dec0, prompt, 0.8f, 0.95, vt_key_from_seed(5), &d0, &nd0, &err)
+                           : run(e, &m, dec0, dx, 2, &d0, &nd0, &err);
+    CHECK_MSG(s0 == VT_OK, "default decode: %s", err.msg);
+    if (s || s0) goto done;
+    CHECK_EQ_INT(ndr, 3);
+    /* The fingerprints are extra work beside the same logits and tokens. */
+    CHECK(memcmp(dr[0].tensor->data, d0[0].tensor->data, d0[0].tensor->nbytes) == 0);
+    CHECK(dr[1].tensor->nbytes == d0[1].tensor->nbytes &&
+          memcmp(dr[1].tensor->data, d0[1].tensor->data, d0[1].tensor->nbytes) == 0);
+    const vt_tensor *dfp = dr[2].tensor;
+    CHECK(dfp->rank == 3 && dfp->dims[0] == S && dfp->dims[1] == (int64_t)n && dfp->dims[2] == (int64_t)k);
+    int64_t td[2] = {1, S};
+    toks = vt_tensor_create(VT_I32, 2, td, 0, &err);
+    const int32_t *gen = dr[0].tensor->data;
+    for (int64_t i = 0; i < S; i++) ((int32_t *)toks->data)[i] = i < P ? ((int32_t *)prompt->data)[i] : gen[i - P];
+    vt_tensor *tx[2] = {toks, m.fpk};
+    s = run(e, &m, tf, tx, 2, &tr, &ntr, &err);
+    CHECK_MSG(s == VT_OK, "teacher forcing with fingerprint layers: %s", err.msg);
+    if (!sampled) check_ar_to_tf_fp(e, &m, dec, prompt, toks, gen[N - 1], dfp, tol);
+    s0 = run(e, &m, pre, tx, 1, &pr, &npr, &err);
+    CHECK_MSG(s0 == VT_OK, "prefill with hidden states: %s", err.msg);
+    if (s || s0 || ntr != 2 || npr != 1 + n) goto done;
+    const vt_tensor *tfp = tr[1].tensor;
+    CHECK(tfp->rank == 4 && tfp->dims[0] == 1 && tfp->dims[1] == S && tfp->dims[2] == (int64_t)n &&
+          tfp->dims[3] == (int64_t)k);
+    if (dfp->nelem != (size_t)S * n * k || tfp->nelem != dfp->nelem) goto done;
+    double maxf = 0, scale = 0, wc = 0, sc = 0;
+    for (size_t i = 0; i < dfp->nelem; i++) {
+        maxf = fmax(maxf, fabs(get(dfp, i) - get(tfp, i)));
+        scale = fmax(scale, fabs(get(tfp, i)));
+    }
+    CHECK_MSG(maxf <= tol * fmax(1.0, scale), "%s: per-layer fingerprints decode vs tf differ by %g (scale %g)", preset,
+              maxf, scale);
+    CHECK(scale > 0);
+    for (size_t j = 0; j < n; j++) { /* the C reference: hidden state of layer l . R under lsh(key, l) */
+        CHECK_EQ_INT(vt_model_fp_matrix(&m.c, vt_key_lsh(key, layers[j]), &R[j], &err), VT_OK);
+        const vt_tensor *hs = pr[1 + j].tensor;
+        for (size_t t = 0; t < (size_t)S && R[j]; t++)
+            for (size_t q = 0; q < k; q++) {
+                double acc = 0;
+                for (size_t i = 0; i < d; i++) acc += get(hs, t * d + i) * get(R[j], i * k + q);
+                wc = fmax(wc, fabs(acc - get(tfp, (t * n + j) * k + q)));
+                sc = fmax(sc, fabs(acc));
+            }
+    }
+    CHECK_MSG(wc <= tol * fmax(1.0, sc), "%s: hidden state . R_l vs per-layer fingerprints differ by %g", preset, wc);
+    /* Different layers (and keys) give different fingerprints. */
+    for (size_t j = 1; j < n; j++) {
+        double dif = 0;
+        for (size_t t = 0; t < (size_t)S; t++)
+            for (size_t q = 0; q < k; q++) dif = fmax(dif, fabs(get(tfp, (t * n + j) * k + q) - get(tfp, t * n * k + q)));
+        CHECK(dif > 1e-3);
+    }
+done:
+    for (int j = 0; j < 4; j++) vt_tensor_release(R[j]);
+    vt_rvalues_release(dr, ndr);
+    vt_rvalues_release(d0, nd0);
+    vt_rvalues_release(tr, ntr);
+    vt_rvalues_release(pr, npr);
+    vt_tensor_release(toks);
+    vt_tensor_release(prompt);
+    vt_module_free(dec);
+    vt_module_free(dec0);
+    vt_module_free(tf);
+    vt_module_free(pre);
+    vt_engine_destroy(e);
+    model_free(&m);
+}
+
+static const uint32_t L01[2] = {0, 1}, L10[2] = {1, 0}, L1[1] = {1}, L31[2] = {3, 1};
+TEST(fp_layers_tiny) { check_fp_layers("tiny", VT_F32, VT_NORM_RMS, VT_POS_LEARNED, 4, 9, false, L01, 2, 1e-4); }
+TEST(fp_layers_tiny_f64_ln_rope) { check_fp_layers("tiny", VT_F64, VT_NORM_LAYER, VT_POS_ROPE, 3, 5, false, L10, 2, 1e-12); }
+TEST(fp_layers_tiny_sampled) { check_fp_layers("tiny", VT_F32, VT_NORM_RMS, VT_POS_LEARNED, 3, 8, true, L1, 1, 1e-4); }
+TEST(fp_layers_small) { check_fp_layers("small", VT_F32, VT_NORM_RMS, VT_POS_LEARNED, 2, 3, false, L31, 2, 1e-4); }
+
+TEST(fp_layers_bad) {
+    vt_model_config c;
+    vt_error err;
+    vt_model_preset("tiny", &c, &err);
+    vt_module *m = NULL;
+    uint32_t two[2] = {0, 2}, dup[3] = {1, 0, 1}, huge[1] = {UINT32_MAX};
+    vt_model_tf_opts to = {.fp_layers = two, .nfp_layers = 2};
+    CHECK_ERR(vt_model_emit_decode_fp_layers(&c, 2, 2, NULL, two, 2, &m, &err), &err, VT_EINPUT,
+              "decode: fingerprint layer 2 at 1 out of range (2 layers)");
+    CHECK_ERR(vt_model_emit_teacher_forcing_opts(&c, 1, 4, &to, &m, &err), &err, VT_EINPUT,
+              "teacher_forcing: fingerprint layer 2 at 1 out of range");
+    CHECK_ERR(vt_model_emit_decode_fp_layers(&c, 2, 2, NULL, huge, 1, &m, &err), &err, VT_EINPUT,
+              "fingerprint layer 4294967295 at 0 out of range");
+    CHECK_ERR(vt_model_emit_decode_fp_layers(&c, 2, 2, NULL, dup, 3, &m, &err), &err, VT_EINPUT,
+              "at most 2, one per layer");
+    CHECK_EQ_INT(vt_model_emit_decode_fp_layers(&c, 2, 2, NULL, dup + 1, 2, &m, &err), VT_OK); /* {0, 1} */
+    vt_module_free(m), m = NULL;
+    uint32_t d2[2] = {1, 1};
+    CHECK_ERR(vt_model_emit_decode_fp_layers(&c, 2, 2, NULL, d2, 2, &m, &err), &err, VT_EINPUT,
+              "fingerprint layer 1 listed twice (at 0 and 1)");
+    to.fp_layers = d2;
+    CHECK_ERR(vt_model_emit_teacher_forcing_opts(&c, 1, 4, &to, &m, &err), &err, VT_EINPUT, "listed twice");
+    /* A count without a list, and a hostile count (the list is never read past the bound). */
+    CHECK_ERR(vt_model_emit_decode_fp_layers(&c, 2, 2, NULL, NULL, 1, &m, &err), &err, VT_EINPUT,
+              "1 fingerprint layers but no list");
+    to.fp_layers = NULL;
+    CHECK_ERR(vt_model_emit_teacher_forcing_opts(&c, 1, 4, &to, &m, &err), &err, VT_EINPUT, "no list");
+    CHECK_ERR(vt_model_emit_decode_fp_layers(&c, 2, 2, NULL, huge, SIZE_MAX, &m, &err), &err, VT_EINPUT,
+              "(at most 2, one per layer)");
+    to.fp_layers = huge, to.nfp_layers = SIZE_MAX;
+    CHECK_ERR(vt_model_emit_teacher_forcing_opts(&c, 1, 4, &to, &m, &err), &err, VT_EINPUT, "at most 2");
+    /* The other checks still come first. */
+    CHECK_ERR(vt_model_emit_decode_fp_layers(&c, 0, 2, NULL, two, 2, &m, &err), &err, VT_EINPUT, "decode: prompt 0");
+    to.fp_layers = two, to.nfp_layers = 2;
+    CHECK_ERR(vt_model_emit_teacher_forcing_opts(&c, 1, 129, &to, &m, &err), &err, VT_EINPUT, "exceeds max_seq");
+    c.layers = 5000;
+    CHECK_ERR(vt_model_emit_decode_fp_layers(&c, 2, 2, NULL, two, 2, &m, &err), &err, VT_EINPUT, "layers 5000");
+    CHECK(m == NULL);
+}
+
+/* `veritor model decode --fp-layers` writes decode's [S, n, k] fingerprints (the library's, bit
+ * for bit: same graph, same inputs) and refuses bad lists with exit status 2. */
+TEST(fp_layers_cli) {
+    const char *cli = vt_test_cli(), *tmp = vt_test_tmpdir();
+    if (!cli || !tmp) {
+        CHECK_MSG(false, "VERITOR or a temp folder missing");
+        return;
+    }
+    char cmd[8192], out[4096], fpath[4096];
+    snprintf(cmd, sizeof cmd, "'%s' model init tiny -o '%s/m' --seed 7", cli, tmp);
+    CHECK_EQ_INT(vt_test_run(cmd, out, sizeof out), 0);
+    snprintf(fpath, sizeof fpath, "%s/fp.npy", tmp);
+    snprintf(cmd, sizeof cmd, "'%s' model decode '%s/m' --prompt 3,1,4 --max-new 5 --fp-key 99 --fp-layers 1,0 "
+             "--fingerprints '%s'", cli, tmp, fpath);
+    int rc = vt_test_run(cmd, out, sizeof out);
+    CHECK_MSG(rc == 0, "decode --fp-layers: %d %s", rc, out);
+    model m;
+    vt_error err;
+    CHECK(model_load(&m, "tiny", VT_F32));
+    vt_module *dec = NULL;
+    CHECK_EQ_INT(vt_model_emit_decode_fp_layers(&m.c, 3, 5, NULL, L10, 2, &dec, &err), VT_OK);
+    vt_engine *e = vt_engine_create(NULL, &err);
+    vt_tensor *prompt = vec(VT_I32, 3, 0), *got = NULL;
+    ((int32_t *)prompt->data)[0] = 3, ((int32_t *)prompt->data)[1] = 1, ((int32_t *)prompt->data)[2] = 4;
+    vt_tensor *dx[2] = {prompt, m.fpk};
+    vt_rvalue *dr = NULL;
+    size_t ndr = 0;
+    vt_status s = dec && rc == 0 ? run(e, &m, dec, dx, 2, &dr, &ndr, &err) : VT_EINTERNAL;
+    CHECK_MSG(s == VT_OK, "library decode: %s", err.msg);
+    if (!s) {
+        CHECK_EQ_INT(vt_npy_read(fpath, NULL, &got, &err), VT_OK);
+        const vt_tensor *want = dr[2].tensor;
+        CHECK(got && got->dtype == VT_F32 && got->rank == 3 && got->dims[0] == 7 && got->dims[1] == 2 &&
+              got->dims[2] == (int64_t)m.c.fp_k);
+        CHECK(got && got->nbytes == want->nbytes && memcmp(got->data, want->data, want->nbytes) == 0);
+        /* stdout is the new tokens */
+        char toks[128] = "";
+        const int32_t *t = dr[0].tensor->data;
+        for (int i = 0; i < 5; i++) snprintf(toks + strlen(toks), sizeof toks - strlen(toks), "%s%d", i ? "," : "", t[i]);
+        CHECK_MSG(strstr(out, toks) != NULL, "tokens %s not in '%s'", toks, out);
+    }
+    const char *bad[][2] = {{"2", "fingerprint layer 2 at 0 out of range"},
+                            {"0,0", "listed twice"},
+                            {"0,1,0", "at most 2"},
+                            {"x", "bad layer list 'x'"},
+                            {"1,", "bad layer list"},
+                            {"-1", "bad layer list"},
+                            {"99999999999", "bad layer list"},
+                            {"", "bad layer list"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(cmd, sizeof cmd, "'%s' model decode '%s/m' --prompt 3,1 --max-new 2 --fp-layers '%s'", cli, tmp,
+                 bad[i][0]);
+        rc = vt_test_run(cmd, out, sizeof out);
+        CHECK_MSG(rc == 2 && strstr(out, bad[i][1]), "--fp-layers '%s': rc %d, '%s'", bad[i][0], rc, out);
+    }
+    vt_tensor_release(got);
+    vt_rvalues_release(dr, ndr);
+    vt_tensor_release(prompt);
+    vt_module_free(dec);
+    vt_engine_destroy(e);
+    model_free(&m);
+}
+
 int main(void) {
     RUN(weights_deterministic);
     RUN(bad_configs);
@@ -540,5 +849,12 @@ int main(void) {
     RUN(tiny_layernorm_rope);
     RUN(tiny_layernorm_rope_f64);
     RUN(small_layernorm_rope);
+    RUN(fp_layers_default_text);
+    RUN(fp_layers_bad);
+    RUN(fp_layers_tiny);
+    RUN(fp_layers_tiny_f64_ln_rope);
+    RUN(fp_layers_tiny_sampled);
+    RUN(fp_layers_small);
+    RUN(fp_layers_cli);
     return vt_test_finish();
 }
