@@ -110,7 +110,7 @@ vt_status vt_model_emit_fp_matrix(const vt_model_config *c, vt_module **out, vt_
  * 1-based)], tokens [B,T] i32, targets [B,T] i32, lr (compute scalar), grad key [2] ui32) ->
  * (new params..., [AdamW: m..., v...], loss (scalar), gradients..., gradient fingerprint [k] f32).
  * The grad key is vt_key_grad(root, step); the fingerprint is vt_model_grad_fingerprint's
- * projection computed in-graph (a while loop over 4096-element chunks). AdamW: beta1 0.9,
+ * projection computed in-graph (a while loop over gradient chunks, model_fp.c). AdamW: beta1 0.9,
  * beta2 0.999, eps 1e-8, weight decay 0.01 (decoupled, times lr). */
 typedef enum vt_model_optimizer { VT_OPT_SGD = 0, VT_OPT_ADAMW = 1 } vt_model_optimizer;
 vt_status vt_model_emit_train_step(const vt_model_config *c, int64_t B, int64_t T, vt_model_optimizer opt,

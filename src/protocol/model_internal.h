@@ -87,9 +87,9 @@ vt_value *vt_mg_fp_matrix(vt_mg *g, vt_value *key);
  * docs/fingerprints.md under key ([2] ui32); c0 ([] ui32) a multiple of 32, rows too. */
 vt_value *vt_mg_rademacher_rows(vt_mg *g, vt_value *key, vt_value *c0, int64_t rows, uint32_t k);
 /* Gradient fingerprint of grads (n tensors in canonical order) under key ([2] ui32): f32 [k],
- * vt_model_grad_fingerprint's projection, by a while loop over VT_MODEL_GRADFP_CHUNK-element
- * chunks of the flattened f32 gradient (R generated per chunk). */
-#define VT_MODEL_GRADFP_CHUNK 4096
+ * vt_model_grad_fingerprint's projection, by a while loop over chunks of the flattened f32
+ * gradient (32768 elements for k <= 64, halved as k grows; signs applied through byte tables:
+ * model_fp.c). */
 vt_value *vt_mg_grad_fp(vt_mg *g, vt_value *const *grads, size_t n, vt_value *key);
 /* VT_EUNSUPPORTED when the flattened gradient is too long for a 32-bit stream counter. */
 vt_status vt_model_grad_fp_check(const vt_model_config *c, vt_error *err);
