@@ -2,6 +2,7 @@
  * run's live/total byte counters and released through a callback that gives the bytes back. */
 #include "interp/interp_internal.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -10,9 +11,37 @@ static void acct_unref(vt_acct *a) {
     if (--a->refs == 0) free(a);
 }
 
+/* Big tensors are cache-line aligned for vector loads by over-allocating with malloc and
+ * keeping the block's start just below the aligned pointer. aligned_alloc would do the same
+ * job, but glibc's memalign splits off fragments that stop freed buffers from being reused, so
+ * every run page-faulted its outputs afresh (gather_embed ran at a third of memcpy speed).
+ * Kernels rely only on element alignment. */
+#define VT_BIG_ALIGN 64
+
+static void *alloc_data(size_t nbytes) {
+    if (nbytes <= 256) return malloc(nbytes);
+    if (nbytes > SIZE_MAX - VT_BIG_ALIGN - sizeof(void *)) return NULL;
+    char *raw = malloc(nbytes + VT_BIG_ALIGN + sizeof(void *));
+    if (!raw) return NULL;
+    uintptr_t p = ((uintptr_t)(raw + sizeof(void *)) + VT_BIG_ALIGN - 1) & ~(uintptr_t)(VT_BIG_ALIGN - 1);
+    memcpy((char *)p - sizeof(void *), &raw, sizeof raw);
+    return (void *)p;
+}
+
+static void free_data(void *data, size_t nbytes) {
+    if (!data) return;
+    if (nbytes <= 256) {
+        free(data);
+        return;
+    }
+    void *raw;
+    memcpy(&raw, (char *)data - sizeof(void *), sizeof raw);
+    free(raw);
+}
+
 static void release_tensor_data(void *ctx, void *data, size_t nbytes) {
     vt_acct *a = ctx;
-    free(data);
+    free_data(data, nbytes);
     a->live -= nbytes;
     acct_unref(a);
 }
@@ -37,9 +66,7 @@ vt_tensor *vt_rt_alloc(vt_run *r, vt_dtype t, int rank, const int64_t *dims) {
     }
     void *data = NULL;
     if (nbytes) {
-        /* Small tensors (scalars, loop counters) take the fast malloc path; big ones are
-         * cache-line aligned for vector loads. Kernels only rely on element alignment. */
-        data = nbytes <= 256 ? malloc(nbytes) : aligned_alloc(64, (nbytes + 63) & ~(size_t)63);
+        data = alloc_data(nbytes);
         if (!data) {
             vt_error_set(r->err, VT_ENOMEM, "out of memory allocating a tensor of %zu bytes", nbytes);
             return NULL;
@@ -47,7 +74,7 @@ vt_tensor *vt_rt_alloc(vt_run *r, vt_dtype t, int rank, const int64_t *dims) {
     }
     vt_tensor *x = vt_tensor_wrap(t, rank, dims, data, nbytes, release_tensor_data, a, r->err);
     if (!x) {
-        free(data);
+        free_data(data, nbytes);
         return NULL;
     }
     a->refs++;
