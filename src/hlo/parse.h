@@ -64,6 +64,14 @@ typedef struct vt_parser {
     const char *line_start;
 } vt_parser;
 
+/* Parser set-up shared by vt_parse_module and vt_parse_attribute_text (parser.c): limits,
+ * filename, a fresh module and the input check; p->m is NULL when it failed before creating the
+ * module. vt_parser_end frees the parser's tables and hands out the module (or frees it on
+ * error, keeping the first message). */
+vt_status vt_parser_begin(vt_parser *p, const char *text, size_t len, const vt_parse_options *opt,
+                          const char *default_name, vt_error *err);
+vt_status vt_parser_end(vt_parser *p, vt_status s, vt_module **out);
+
 /* ---- lexer (lexer.c) ---- */
 void vt_lex_next(vt_parser *p);
 /* 1-based line and column of a position. */

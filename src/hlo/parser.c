@@ -900,40 +900,50 @@ static vt_status parse_top(vt_parser *p) {
     return check_calls(p);
 }
 
+vt_status vt_parser_begin(vt_parser *p, const char *text, size_t len, const vt_parse_options *opt,
+                          const char *default_name, vt_error *err) {
+    memset(p, 0, sizeof *p);
+    if (opt && opt->limits) p->lim = *opt->limits;
+    else vt_parse_limits_default(&p->lim);
+    p->filename = opt && opt->filename ? opt->filename : default_name;
+    p->first_line = opt && opt->first_line ? opt->first_line : 1;
+    if (len > p->lim.max_input_bytes)
+        return vt_error_set(err, VT_ELIMIT, "%s: input of %zu bytes exceeds the limit of %llu bytes", p->filename, len,
+                            (unsigned long long)p->lim.max_input_bytes);
+    p->m = vt_module_create(p->filename, err);
+    if (!p->m) return err->code;
+    p->filename = p->m->filename;
+    p->err = err;
+    p->src = text ? text : "";
+    p->end = p->src + len;
+    p->pos = p->src;
+    return vt_lex_check_text(p);
+}
+
+vt_status vt_parser_end(vt_parser *p, vt_status s, vt_module **out) {
+    free(p->buckets);
+    free(p->attr_aliases);
+    free(p->type_aliases);
+    free(p->loc_refs);
+    free(p->calls);
+    if (s != VT_OK || p->failed) {
+        if (p->err->code == VT_OK) vt_error_set(p->err, VT_EINTERNAL, "%s: parse failed without a message", p->filename);
+        s = p->err->code;
+        vt_module_free(p->m);
+        return s;
+    }
+    *out = p->m;
+    return VT_OK;
+}
+
 vt_status vt_parse_module(const char *text, size_t len, const vt_parse_options *opt, vt_module **out, vt_error *err) {
     vt_error local;
     if (!err) err = &local;
     vt_error_clear(err);
     *out = NULL;
     vt_parser p;
-    memset(&p, 0, sizeof p);
-    if (opt && opt->limits) p.lim = *opt->limits;
-    else vt_parse_limits_default(&p.lim);
-    p.filename = opt && opt->filename ? opt->filename : "<input>";
-    p.first_line = opt && opt->first_line ? opt->first_line : 1;
-    if (len > p.lim.max_input_bytes)
-        return vt_error_set(err, VT_ELIMIT, "%s: input of %zu bytes exceeds the limit of %llu bytes", p.filename, len,
-                            (unsigned long long)p.lim.max_input_bytes);
-    p.m = vt_module_create(p.filename, err);
-    if (!p.m) return err->code;
-    p.filename = p.m->filename;
-    p.err = err;
-    p.src = text ? text : "";
-    p.end = p.src + len;
-    p.pos = p.src;
-    vt_status s = vt_lex_check_text(&p);
+    vt_status s = vt_parser_begin(&p, text, len, opt, "<input>", err);
+    if (!p.m) return s; /* nothing allocated yet */
     if (s == VT_OK) s = parse_top(&p);
-    free(p.buckets);
-    free(p.attr_aliases);
-    free(p.type_aliases);
-    free(p.loc_refs);
-    free(p.calls);
-    if (s != VT_OK || p.failed) {
-        if (err->code == VT_OK) vt_error_set(err, VT_EINTERNAL, "%s: parse failed without a message", p.filename);
-        s = err->code;
-        vt_module_free(p.m);
-        return s;
-    }
-    *out = p.m;
-    return VT_OK;
+    return vt_parser_end(&p, s, out);
 }
