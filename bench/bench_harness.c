@@ -55,3 +55,37 @@ void vt_bench_reset_peak_rss(void) {
     fputs("5", f);
     fclose(f);
 }
+
+vt_module *vt_bench_parse(const char *text) {
+    vt_module *m = NULL;
+    vt_error err;
+    vt_parse_options po = {"bench.mlir", 1, NULL};
+    if (vt_parse_module(text, strlen(text), &po, &m, &err) != VT_OK || vt_module_verify(m, &err) != VT_OK) {
+        fprintf(stderr, "bench: %s\n", err.msg);
+        exit(1);
+    }
+    return m;
+}
+
+double vt_bench_time_module(vt_engine *e, const vt_module *m, const vt_rvalue *args, size_t nargs, int reps,
+                            vt_run_stats *st) {
+    double t[32];
+    if (reps < 1) reps = 1;
+    if (reps > 32) reps = 32;
+    vt_limits lim;
+    vt_limits_default(&lim);
+    lim.max_iterations = 0;
+    for (int i = 0; i < reps; i++) {
+        vt_rvalue *res;
+        size_t nres;
+        vt_error err;
+        double t0 = vt_bench_now();
+        if (vt_execute(e, m, NULL, args, nargs, &lim, &res, &nres, st, &err) != VT_OK) {
+            fprintf(stderr, "bench: %s\n", err.msg);
+            exit(1);
+        }
+        t[i] = vt_bench_now() - t0;
+        vt_rvalues_release(res, nres);
+    }
+    return vt_bench_median(t, reps);
+}

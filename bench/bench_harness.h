@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "veritor/interp.h"
+
 double vt_bench_now(void);                    /* monotonic seconds */
 double vt_bench_median(double *values, int n); /* sorts values in place */
 /* True when NAME is selected by VT_BENCH_FILTER (empty filter selects all). */
@@ -18,5 +20,13 @@ void vt_bench_print_ratio(const char *name, double value, const char *unit, doub
 size_t vt_bench_peak_rss(void);
 /* Resets the peak RSS counter where the kernel allows it (writes 5 to /proc/self/clear_refs). */
 void vt_bench_reset_peak_rss(void);
+
+/* Parses and verifies a module written in the benchmark; prints the error and exits on failure
+ * (a benchmark's own text is not input to recover from). */
+vt_module *vt_bench_parse(const char *text);
+/* Median seconds of reps (at most 32) runs of @main on args, without an iteration limit; st
+ * (may be NULL) receives the last run's stats. Exits on an execution error. */
+double vt_bench_time_module(vt_engine *e, const vt_module *m, const vt_rvalue *args, size_t nargs, int reps,
+                            vt_run_stats *st);
 
 #endif

@@ -14,38 +14,6 @@
 
 #define REPS 5
 
-static vt_module *parse(const char *text) {
-    vt_module *m = NULL;
-    vt_error err;
-    vt_parse_options po = {"bench.mlir", 1, NULL};
-    if (vt_parse_module(text, strlen(text), &po, &m, &err) != VT_OK || vt_module_verify(m, &err) != VT_OK) {
-        fprintf(stderr, "bench: %s\n", err.msg);
-        exit(1);
-    }
-    return m;
-}
-
-/* Median seconds of running @main on args. */
-static double time_module(vt_engine *e, vt_module *m, vt_rvalue *args, size_t nargs, int reps, vt_run_stats *st) {
-    double t[REPS * 4];
-    vt_limits lim;
-    vt_limits_default(&lim);
-    lim.max_iterations = 0;
-    for (int i = 0; i < reps; i++) {
-        vt_rvalue *res;
-        size_t nres;
-        vt_error err;
-        double t0 = vt_bench_now();
-        if (vt_execute(e, m, NULL, args, nargs, &lim, &res, &nres, st, &err) != VT_OK) {
-            fprintf(stderr, "bench: %s\n", err.msg);
-            exit(1);
-        }
-        t[i] = vt_bench_now() - t0;
-        vt_rvalues_release(res, nres);
-    }
-    return vt_bench_median(t, reps);
-}
-
 static vt_rvalue *random_args(vt_module *m, size_t *n) {
     const vt_func *f;
     vt_error err;
@@ -67,12 +35,12 @@ static void bench_dot(vt_engine *e) {
              "  %%d = stablehlo.dot_general %%a, %%b, contracting_dims = [1] x [0] : (tensor<%dx%dxf32>, tensor<%dx%dxf32>) -> tensor<%dx%dxf32>\n"
              "  return %%d : tensor<%dx%dxf32>\n}\n",
              N, N, N, N, N, N, N, N, N, N, N, N, N, N);
-    vt_module *m = parse(text);
+    vt_module *m = vt_bench_parse(text);
     size_t na;
     vt_rvalue *args = random_args(m, &na);
     double flops = 2.0 * N * N * N;
-    time_module(e, m, args, na, 1, NULL); /* warm-up */
-    double tm = time_module(e, m, args, na, REPS, NULL);
+    vt_bench_time_module(e, m, args, na, 1, NULL); /* warm-up */
+    double tm = vt_bench_time_module(e, m, args, na, REPS, NULL);
     float *c = malloc((size_t)N * N * sizeof *c);
     double tb[REPS];
     openblas_set_num_threads(vt_engine_threads(e));
@@ -126,11 +94,11 @@ static void bench_chain(vt_engine *fused, vt_engine *unfused) {
         "  %ad = stablehlo.add %mu, %x : tensor<67108864xf32>\n"
         "  %d = stablehlo.divide %ad, %y : tensor<67108864xf32>\n"
         "  return %d : tensor<67108864xf32>\n}\n";
-    vt_module *m = parse(text);
+    vt_module *m = vt_bench_parse(text);
     size_t na;
     vt_rvalue *args = random_args(m, &na);
-    double tf = time_module(fused, m, args, na, REPS, NULL);
-    double tu = time_module(unfused, m, args, na, REPS, NULL);
+    double tf = vt_bench_time_module(fused, m, args, na, REPS, NULL);
+    double tu = vt_bench_time_module(unfused, m, args, na, REPS, NULL);
     float *o = malloc(N * sizeof *o);
     int th = vt_engine_threads(fused);
     double tb[REPS];
@@ -173,9 +141,9 @@ static void bench_scalar(vt_engine *e) {
         "      stablehlo.return %j, %c : tensor<i32>, tensor<f32>\n"
         "    }\n"
         "  return %r#1 : tensor<f32>\n}\n";
-    vt_module *m = parse(text);
+    vt_module *m = vt_bench_parse(text);
     vt_run_stats st;
-    double t = time_module(e, m, NULL, 0, 3, &st);
+    double t = vt_bench_time_module(e, m, NULL, 0, 3, &st);
     vt_bench_print("scalar_ops", (double)st.ops_executed / t, "ops/s");
     vt_module_free(m);
 }
@@ -190,11 +158,11 @@ static void bench_mlp(vt_engine *e) {
         "  %r = stablehlo.maximum %a, %z : tensor<256x4096xf32>\n"
         "  %o = stablehlo.dot_general %r, %w2, contracting_dims = [1] x [0] : (tensor<256x4096xf32>, tensor<4096x1024xf32>) -> tensor<256x1024xf32>\n"
         "  return %o : tensor<256x1024xf32>\n}\n";
-    vt_module *m = parse(text);
+    vt_module *m = vt_bench_parse(text);
     size_t na;
     vt_rvalue *args = random_args(m, &na);
     double flops = 2.0 * 256 * 1024 * 4096 * 2;
-    double t = time_module(e, m, args, na, REPS, NULL);
+    double t = vt_bench_time_module(e, m, args, na, REPS, NULL);
     double g = flops / t * 1e-9;
     vt_bench_print_ratio("mlp_forward", g, "GFLOP/s", dot_gflops > 0 ? g / dot_gflops : 0, "dot_2048");
     vt_rvalues_release(args, na);

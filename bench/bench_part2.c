@@ -14,36 +14,6 @@
 
 #define REPS 5
 
-static vt_module *parse(const char *text) {
-    vt_module *m = NULL;
-    vt_error err;
-    vt_parse_options po = {"bench.mlir", 1, NULL};
-    if (vt_parse_module(text, strlen(text), &po, &m, &err) != VT_OK || vt_module_verify(m, &err) != VT_OK) {
-        fprintf(stderr, "bench: %s\n", err.msg);
-        exit(1);
-    }
-    return m;
-}
-
-static double time_module(vt_engine *e, vt_module *m, vt_rvalue *args, size_t nargs) {
-    double t[REPS];
-    vt_limits lim;
-    vt_limits_default(&lim);
-    for (int i = 0; i < REPS; i++) {
-        vt_rvalue *res;
-        size_t nres;
-        vt_error err;
-        double t0 = vt_bench_now();
-        if (vt_execute(e, m, NULL, args, nargs, &lim, &res, &nres, NULL, &err) != VT_OK) {
-            fprintf(stderr, "bench: %s\n", err.msg);
-            exit(1);
-        }
-        t[i] = vt_bench_now() - t0;
-        vt_rvalues_release(res, nres);
-    }
-    return vt_bench_median(t, REPS);
-}
-
 static vt_tensor *tensor(vt_dtype t, int rank, const int64_t *dims) {
     vt_error err;
     vt_tensor *x = vt_tensor_create(t, rank, dims, 0, &err);
@@ -64,7 +34,7 @@ static uint32_t next(uint64_t *s) {
 
 static void bench_gather(vt_engine *e) {
     const int64_t R = 32768, D = 768, N = 8192;
-    vt_module *m = parse("func.func @main(%t: tensor<32768x768xf32>, %i: tensor<8192x1xi32>) -> tensor<8192x768xf32> {\n"
+    vt_module *m = vt_bench_parse("func.func @main(%t: tensor<32768x768xf32>, %i: tensor<8192x1xi32>) -> tensor<8192x768xf32> {\n"
                          "  %r = \"stablehlo.gather\"(%t, %i) {dimension_numbers = #stablehlo.gather<offset_dims = [1], "
                          "collapsed_slice_dims = [0], start_index_map = [0], index_vector_dim = 1>, "
                          "slice_sizes = array<i64: 1, 768>} : (tensor<32768x768xf32>, tensor<8192x1xi32>) -> tensor<8192x768xf32>\n"
@@ -77,7 +47,7 @@ static void bench_gather(vt_engine *e) {
     int32_t *iv = ix->data;
     for (int64_t k = 0; k < N; k++) iv[k] = (int32_t)(next(&s) % (uint32_t)R);
     vt_rvalue args[2] = {vt_rvalue_tensor(t), vt_rvalue_tensor(ix)};
-    double tm = time_module(e, m, args, 2);
+    double tm = vt_bench_time_module(e, m, args, 2, REPS, NULL);
     float *dst = malloc((size_t)(N * D) * sizeof *dst);
     double tb[REPS];
     for (int r = 0; r < REPS; r++) {
@@ -87,11 +57,12 @@ static void bench_gather(vt_engine *e) {
     }
     double base = vt_bench_median(tb, REPS);
     /* The engine returns a new tensor each run, so it also pays for a fresh 24 MB buffer (first
-     * touch page faults); this baseline does the same with the allocator the engine uses. */
+     * touch page faults unless malloc reuses a freed block); this baseline does the same with malloc,
+     * which the engine uses (src/interp/rt_alloc.c). */
     double tfr[REPS];
     for (int r = 0; r < REPS; r++) {
         double t0 = vt_bench_now();
-        float *fresh = aligned_alloc(64, (size_t)(N * D) * sizeof *fresh);
+        float *fresh = malloc((size_t)(N * D) * sizeof *fresh);
         if (!fresh) exit(1);
         for (int64_t k = 0; k < N; k++) memcpy(fresh + k * D, tf + (int64_t)iv[k] * D, (size_t)D * sizeof *fresh);
         tfr[r] = vt_bench_now() - t0;
@@ -136,7 +107,7 @@ static void bench_gather(vt_engine *e) {
 
 static void bench_scatter(vt_engine *e) {
     const int64_t M = 65536, N = 1048576;
-    vt_module *m = parse("func.func @main(%o: tensor<65536xf32>, %i: tensor<1048576x1xi32>, %u: tensor<1048576xf32>) -> tensor<65536xf32> {\n"
+    vt_module *m = vt_bench_parse("func.func @main(%o: tensor<65536xf32>, %i: tensor<1048576x1xi32>, %u: tensor<1048576xf32>) -> tensor<65536xf32> {\n"
                          "  %r = \"stablehlo.scatter\"(%o, %i, %u) ({\n"
                          "  ^bb0(%a: tensor<f32>, %b: tensor<f32>):\n"
                          "    %s = stablehlo.add %a, %b : tensor<f32>\n"
@@ -155,7 +126,7 @@ static void bench_scatter(vt_engine *e) {
         uv[k] = (float)(next(&s) & 0xff) * 0.25f;
     }
     vt_rvalue args[3] = {vt_rvalue_tensor(o), vt_rvalue_tensor(ix), vt_rvalue_tensor(u)};
-    double tm = time_module(e, m, args, 3);
+    double tm = vt_bench_time_module(e, m, args, 3, REPS, NULL);
     float *acc = malloc((size_t)M * sizeof *acc);
     double tb[REPS];
     for (int r = 0; r < REPS; r++) {
@@ -179,7 +150,7 @@ static int cmp_f32(const void *a, const void *b) {
 
 static void bench_sort(vt_engine *e) {
     const int64_t N = 1048576;
-    vt_module *m = parse("func.func @main(%x: tensor<1048576xf32>) -> tensor<1048576xf32> {\n"
+    vt_module *m = vt_bench_parse("func.func @main(%x: tensor<1048576xf32>) -> tensor<1048576xf32> {\n"
                          "  %r = \"stablehlo.sort\"(%x) ({\n"
                          "  ^bb0(%a: tensor<f32>, %b: tensor<f32>):\n"
                          "    %c = stablehlo.compare LT, %a, %b : (tensor<f32>, tensor<f32>) -> tensor<i1>\n"
@@ -192,7 +163,7 @@ static void bench_sort(vt_engine *e) {
     float *xv = x->data;
     for (int64_t k = 0; k < N; k++) xv[k] = (float)next(&s) * 1e-3f;
     vt_rvalue arg = vt_rvalue_tensor(x);
-    double tm = time_module(e, m, &arg, 1);
+    double tm = vt_bench_time_module(e, m, &arg, 1, REPS, NULL);
     float *c = malloc((size_t)N * sizeof *c);
     double tb[REPS];
     for (int r = 0; r < REPS; r++) {
@@ -203,7 +174,7 @@ static void bench_sort(vt_engine *e) {
     }
     double base = vt_bench_median(tb, REPS);
     /* jnp.sort's comparator: -0 -> +0 and NaN -> one NaN through selects, then LT TOTALORDER */
-    vt_module *mj = parse("func.func @main(%x: tensor<1048576xf32>) -> tensor<1048576xf32> {\n"
+    vt_module *mj = vt_bench_parse("func.func @main(%x: tensor<1048576xf32>) -> tensor<1048576xf32> {\n"
                           "  %r = \"stablehlo.sort\"(%x) ({\n"
                           "  ^bb0(%a: tensor<f32>, %b: tensor<f32>):\n"
                           "    %z = stablehlo.constant dense<0.0> : tensor<f32>\n"
@@ -220,7 +191,7 @@ static void bench_sort(vt_engine *e) {
                           "    stablehlo.return %c : tensor<i1>\n"
                           "  }) {dimension = 0 : i64, is_stable = true} : (tensor<1048576xf32>) -> tensor<1048576xf32>\n"
                           "  return %r : tensor<1048576xf32>\n}\n");
-    double tj = time_module(e, mj, &arg, 1);
+    double tj = vt_bench_time_module(e, mj, &arg, 1, REPS, NULL);
     vt_module_free(mj);
     vt_bench_print("sort_1m_f32_qsort", (double)N / base * 1e-6, "Melem/s");
     vt_bench_print_ratio("sort_1m_f32", (double)N / tm * 1e-6, "Melem/s", base / tm, "sort_1m_f32_qsort");

@@ -12,36 +12,6 @@
 
 #define REPS 5
 
-static vt_module *parse(const char *text) {
-    vt_module *m = NULL;
-    vt_error err;
-    vt_parse_options po = {"bench.mlir", 1, NULL};
-    if (vt_parse_module(text, strlen(text), &po, &m, &err) != VT_OK || vt_module_verify(m, &err) != VT_OK) {
-        fprintf(stderr, "bench: %s\n", err.msg);
-        exit(1);
-    }
-    return m;
-}
-
-static double time_module(vt_engine *e, vt_module *m, vt_rvalue *args, size_t nargs) {
-    double t[REPS];
-    vt_limits lim;
-    vt_limits_default(&lim);
-    for (int i = 0; i < REPS; i++) {
-        vt_rvalue *res;
-        size_t nres;
-        vt_error err;
-        double t0 = vt_bench_now();
-        if (vt_execute(e, m, NULL, args, nargs, &lim, &res, &nres, NULL, &err) != VT_OK) {
-            fprintf(stderr, "bench: %s\n", err.msg);
-            exit(1);
-        }
-        t[i] = vt_bench_now() - t0;
-        vt_rvalues_release(res, nres);
-    }
-    return vt_bench_median(t, REPS);
-}
-
 static vt_tensor *filled(vt_dtype t, int rank, const int64_t *dims, uint64_t seed) {
     vt_error err;
     vt_tensor *x = vt_tensor_create(t, rank, dims, 0, &err);
@@ -66,8 +36,8 @@ static vt_tensor *group_sizes(const int64_t *sizes, int64_t g) {
 static void pair(vt_engine *e, const char *name, const char *ragged, const char *dense, vt_rvalue *rargs, vt_rvalue *dargs,
                  double flops) {
     if (!vt_bench_selected(name)) return;
-    vt_module *mr = parse(ragged), *md = parse(dense);
-    double tr = time_module(e, mr, rargs, 3), td = time_module(e, md, dargs, 2);
+    vt_module *mr = vt_bench_parse(ragged), *md = vt_bench_parse(dense);
+    double tr = vt_bench_time_module(e, mr, rargs, 3, REPS, NULL), td = vt_bench_time_module(e, md, dargs, 2, REPS, NULL);
     char base[96];
     snprintf(base, sizeof base, "%s_dense_dot", name);
     vt_bench_print(base, flops / td * 1e-9, "GFLOP/s");
