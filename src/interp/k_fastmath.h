@@ -2,8 +2,8 @@
  * (SIMD in k_fastmath.c; glibc's scalar calls dominated transformer MLPs and softmax). Same
  * contract as the libm path (docs/elementwise.md): a double within a few f64 ULP of the exact
  * value, rounded once to f32, so results are within 1 f32 ULP and equal libm's rounded result
- * unless the exact value lies within ~2^-50 of an f32 rounding midpoint (a sweep of every fifth
- * f32 bit pattern found no difference). Unlike libm, the bits do not depend on the C library. */
+ * unless the exact value lies within ~2^-50 of an f32 rounding midpoint (none among the inputs of
+ * tests/interp/test_speed_paths.c). Unlike libm, the bits do not depend on the C library. */
 #ifndef VT_INTERP_K_FASTMATH_H
 #define VT_INTERP_K_FASTMATH_H
 
