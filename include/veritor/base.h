@@ -121,6 +121,12 @@ void *vt_arena_alloc(vt_arena *a, size_t size, size_t align, vt_error *err);
 void *vt_arena_memdup(vt_arena *a, const void *p, size_t size, vt_error *err);
 char *vt_arena_strndup(vt_arena *a, const char *s, size_t n, vt_error *err);
 void vt_arena_release(vt_arena *a);
+/* Released blocks of the standard sizes (64 KiB, 256 KiB) are kept for the next arena, up to a
+ * process-wide number of bytes: 16 MiB, or 0 in AddressSanitizer builds (which must see every
+ * use after free). Sets the limit (freeing what is over it) and returns the previous one. */
+size_t vt_arena_cache_limit(size_t bytes);
+/* Bytes of released blocks held for reuse now. */
+size_t vt_arena_cache_bytes(void);
 
 /* ---- growable byte buffer (printers, JSON and report writers) ---------------------------- */
 typedef struct vt_buf {

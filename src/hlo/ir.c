@@ -3,6 +3,7 @@
 #include "veritor/hlo.h"
 #include "hlo/parse.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,23 +20,40 @@ const vt_op_info *vt_op_info_get(vt_opcode code) {
     return &op_table[code];
 }
 
+/* Name -> opcode through an open-addressing table built once (the parser and the builder look up
+ * every op they make; a scan of ~160 names cost more than the rest of building an op). */
+#define OPCODE_SLOTS 1024
+static uint16_t opcode_slots[OPCODE_SLOTS];
+static pthread_once_t opcode_once = PTHREAD_ONCE_INIT;
+
+static uint32_t name_hash(const char *s, size_t n) {
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+static void opcode_table_init(void) {
+    for (int i = 1; i < VT_OP_COUNT; i++) {
+        const char *s = op_table[i].name;
+        uint32_t j = name_hash(s, strlen(s)) & (OPCODE_SLOTS - 1);
+        while (opcode_slots[j]) j = (j + 1) & (OPCODE_SLOTS - 1);
+        opcode_slots[j] = (uint16_t)i;
+    }
+}
+
 vt_opcode vt_opcode_from_name(const char *name, size_t n) {
     if (n == 6 && memcmp(name, "return", 6) == 0) return VT_OP_FUNC_RETURN;
     if (n == 4 && memcmp(name, "call", 4) == 0) return VT_OP_FUNC_CALL;
-    /* ~150 names: compare lengths (known at compile time) and the last byte before memcmp */
-    static const unsigned char lens[VT_OP_COUNT] = {
-        0,
-#define VT_OP(id, nm, nops, nres, nreg, fl, pk) sizeof(nm) - 1,
-#include "veritor/hlo_ops.def"
-#undef VT_OP
-    };
     if (n == 0) return VT_OP_UNKNOWN;
-    for (int i = 1; i < VT_OP_COUNT; i++) {
-        const char *s = op_table[i].name;
-        if (lens[i] == n && s[n - 1] == name[n - 1] && memcmp(s, name, n) == 0) return (vt_opcode)i;
+    pthread_once(&opcode_once, opcode_table_init);
+    for (uint32_t j = name_hash(name, n) & (OPCODE_SLOTS - 1); opcode_slots[j]; j = (j + 1) & (OPCODE_SLOTS - 1)) {
+        const char *s = op_table[opcode_slots[j]].name;
+        if (strncmp(s, name, n) == 0 && s[n] == 0) return (vt_opcode)opcode_slots[j];
     }
     return VT_OP_UNKNOWN;
 }
+
+_Static_assert(VT_OP_COUNT < OPCODE_SLOTS / 2, "opcode table too full");
 
 const char *vt_op_name(const vt_op *op) { return op->name ? op->name : op_table[op->code].name; }
 const vt_op_info *vt_op_get_info(const vt_op *op) { return vt_op_info_get(op->code); }

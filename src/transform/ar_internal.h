@@ -113,6 +113,9 @@ typedef struct ar_ctx {
     ar_mv *mvs;                 /* per flat value: its lazy masked view, when it has one */
     vt_xf_map *xmap;            /* deep copies of the source's types and attributes */
     vt_xf_ptrmap origins;       /* source op -> its veritor.origin attribute in the new module */
+    vt_xf_ptrmap shared;        /* source op -> its clones with unbatched operands (vmap_clone.c) */
+    vt_xf_ptrmap bcasts;        /* value -> its broadcasts built so far (ar_to_tf_share.c) */
+    struct ar_zero *zeros;      /* zero splats built so far */
     struct ar_cconst *cconsts;  /* integer constants emitted so far (deduplicated) */
     size_t ncconsts, capcconsts;
     vt_value **newargs;         /* per entry argument: argument of the new function */
@@ -179,6 +182,17 @@ vt_status ar_mv_try_op(ar_ctx *c, int32_t fi, bool *handled, vt_error *err);
 vt_value *ar_mask(ar_ctx *c, const ar_carry *ca, int j);
 /* Whether version j of carry k reads cells from F and/or from init. */
 void ar_version_needs(const ar_ctx *c, const ar_carry *ca, int j, bool *F, bool *I);
+
+/* ar_to_tf_share.c: the op built earlier (in the current block) for source op src on the same
+ * emitted operands, by the plain clone or (batched) by a batching rule; pure ops without regions
+ * only (ar_shareable). */
+bool ar_shareable(const vt_op *op);
+vt_op *ar_shared_find(ar_ctx *c, const vt_op *src, vt_value *const *ops, uint32_t n, bool batched);
+void ar_shared_add(ar_ctx *c, const vt_op *src, vt_value *const *ops, uint32_t n, bool batched, vt_op *built);
+/* broadcast_in_dim of x to type t (dims bd) and a zero splat of type t, each
+ * built once per insertion block. */
+vt_value *ar_broadcast(ar_ctx *c, vt_value *x, const vt_type *t, const int64_t *bd, size_t nb);
+vt_value *ar_zeros(ar_ctx *c, const vt_type *t);
 
 /* x (batched or not) as a batched value of shape [S, shape of type t]. */
 vt_value *ar_to_batched(ar_ctx *c, vt_value *x, bool batched, const vt_type *t);

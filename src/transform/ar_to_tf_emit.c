@@ -323,8 +323,8 @@ vt_value *ar_to_batched(ar_ctx *c, vt_value *x, bool batched, const vt_type *t) 
         for (int i = 0; i < r; i++) dims[i] = i + 1;
     else if (r != 0)
         return NULL;
-    return vt_build_broadcast_in_dim(c->b, x, ar_batched_type(c, vt_builder_retype(c->b, t, x->type->dtype)), dims,
-                                     (size_t)(r == t->rank ? r : 0));
+    return ar_broadcast(c, x, ar_batched_type(c, vt_builder_retype(c->b, t, x->type->dtype)), dims,
+                        (size_t)(r == t->rank ? r : 0));
 }
 
 /* The final buffer of carry k: the given tokens, or the initial value with every step's write. */
@@ -530,7 +530,7 @@ static vt_status emit_logprob(ar_ctx *c, ar_carry *ca, vt_value **out, vt_error 
     tok = vt_build_reshape(b, tok, vt_builder_retype(b, rt, tdt));
     vt_value *io = vt_build_iota(b, vt_builder_retype(b, Lt, tdt), rdim);
     vt_value *eq = vt_build_compare(b, "EQ", io, vt_build_broadcast_in_dim(b, tok, vt_builder_retype(b, Lt, tdt), keep, (size_t)nk), NULL);
-    vt_value *pick = vt_build_select(b, eq, z, vt_build_splat(b, Lt, 0.0));
+    vt_value *pick = vt_build_select(b, eq, z, ar_zeros(c, Lt));
     vt_value *ps = vt_build_reduce(b, VT_OP_ADD, pick, vt_build_constant_scalar(b, fd, 0.0), &rdim, 1);
     *out = vt_build_binary(b, VT_OP_SUBTRACT, ps, lse);
     return *out ? VT_OK : vt_builder_status(b, err);
@@ -650,6 +650,8 @@ static void ctx_free(ar_ctx *c) {
     free(c->cconsts);
     vt_xf_map_free(c->xmap);
     vt_xf_ptrmap_clear(&c->origins);
+    vt_xf_ptrmap_clear(&c->shared);
+    vt_xf_ptrmap_clear(&c->bcasts);
     free(c->vals), free(c->ops), free(c->calls);
     free(c->em), free(c->batched), free(c->live), free(c->dsmode), free(c->argused), free(c->newargs), free(c->needF),
         free(c->needInit), free(c->mvs);

@@ -11,8 +11,13 @@ const char *ar_op_id(const vt_op *op, char *buf, size_t n) {
     vt_buf b;
     vt_buf_init(&b);
     vt_error e;
-    if (op && vt_op_id(op, &b, &e) == VT_OK && b.len) snprintf(buf, n, "%s", vt_buf_cstr(&b));
-    else snprintf(buf, n, "%s", op ? vt_op_name(op) : "?");
+    const char *id = op && vt_op_id(op, &b, &e) == VT_OK && b.len ? vt_buf_cstr(&b) : op ? vt_op_name(op) : "?";
+    size_t len = strlen(id);
+    if (n) {
+        if (len >= n) len = n - 1;
+        memcpy(buf, id, len);
+        buf[len] = 0;
+    }
     vt_buf_free(&b);
     return buf;
 }

@@ -242,42 +242,33 @@ static vt_status owners(ar_ctx *c, ar_carry *ca, size_t k, vt_error *err) {
     return VT_OK;
 }
 
-/* Backward reachability from carry k's written value: sets *self when it reaches k's own buffer
- * and edge[j] for every other written buffer it reads. */
-typedef struct reach_ws {
-    uint32_t *mark; /* per flat value: the stamp of the last search that visited it */
-    int32_t *stack;
-    uint32_t stamp;
-} reach_ws;
-
-static vt_status reach(ar_ctx *c, reach_ws *w, size_t k, const int32_t *verk, bool *self, bool *edge, vt_error *err) {
-    if (!w->mark) {
-        w->mark = calloc(c->nvals + 1, sizeof *w->mark);
-        w->stack = malloc((c->nvals + 1) * sizeof *w->stack);
-        if (!w->mark || !w->stack) return vt_error_set(err, VT_ENOMEM, "ar-to-tf: out of memory");
-    }
-    uint32_t st = ++w->stamp;
-    size_t sp = 0;
-    w->stack[sp++] = c->carries[k].upd;
-    w->mark[c->carries[k].upd] = st;
-    while (sp) {
-        int32_t v = w->stack[--sp];
+/* Which carries each body value depends on, as one bit set per flat value (words per value:
+ * (ncarries + 63) / 64), computed in one forward pass over the flat values (operands always
+ * precede their users). A seeded value (a carry's body argument or its write, verk > 0) stands
+ * for that carry alone: dependence is not followed through it, as a backward search from the
+ * written value stopping at every buffer version would not be. */
+static uint64_t *carry_deps(const ar_ctx *c, const int32_t *verk, size_t words) {
+    uint64_t *d = calloc(c->nvals * words + 1, sizeof *d);
+    if (!d) return NULL;
+    for (size_t v = 0; v < c->nvals; v++) {
+        uint64_t *dv = d + v * words;
         const ar_fval *fv = &c->vals[v];
         if (verk[v] > 0) {
             size_t j = (size_t)verk[v] - 1;
-            if (j == k) *self = true;
-            else edge[j] = true;
+            dv[j / 64] |= (uint64_t)1 << (j % 64);
             continue;
         }
         if (fv->kind != AR_V_OP || !fv->in_body) continue;
         const ar_fop *fo = &c->ops[fv->def];
         for (uint32_t i = 0; i < fo->noperands; i++) {
-            int32_t o = fo->operands[i];
-            if (w->mark[o] != st) w->mark[o] = st, w->stack[sp++] = o;
+            const uint64_t *dop = d + (size_t)fo->operands[i] * words;
+            for (size_t w = 0; w < words; w++) dv[w] |= dop[w];
         }
     }
-    return VT_OK;
+    return d;
 }
+
+static bool has_bit(const uint64_t *set, size_t j) { return (set[j / 64] >> (j % 64)) & 1; }
 
 /* Whether v depends on random bits (unsigned words, rng ops, custom calls) within a bounded cone. */
 static bool is_random(const ar_ctx *c, int32_t v0) {
@@ -386,60 +377,67 @@ vt_status ar_analyze(ar_ctx *c, vt_error *err) {
         verk[ca->arg] = (int32_t)k + 1;
         verk[c->ops[ca->wop].first_result] = (int32_t)k + 1;
     }
-    size_t nfeed = 0;
-    reach_ws rw = {0};
+    /* Seeds: every written buffer (its body argument and its write) and every integer carry that
+     * may feed a token back by value (its body argument); one forward pass serves both checks. */
+    for (size_t k = 0; k < n && !s; k++) {
+        const ar_carry *ca = &c->carries[k];
+        const vt_type *t = c->vals[ca->arg].type;
+        if (ca->cls == AR_C_OTHER && t->kind == VT_TYPE_TENSOR && vt_dtype_kind_of(t->dtype) == VT_KIND_SINT &&
+            vt_type_is_static(t))
+            verk[ca->arg] = (int32_t)k + 1;
+    }
+    size_t words = (n + 63) / 64, nfeed = 0;
+    uint64_t *deps = s ? NULL : carry_deps(c, verk, words);
+    if (!s && !deps) s = vt_error_set(err, VT_ENOMEM, "ar-to-tf: out of memory");
     for (size_t k = 0; k < n && !s; k++) {
         ar_carry *ca = &c->carries[k];
         if (ca->cls != AR_C_WRITTEN) continue;
-        bool self = false;
-        if ((s = reach(c, &rw, k, verk, &self, edges + k * n, err))) break;
-        ca->feedback = self;
-        nfeed += self;
+        const uint64_t *dk = deps + (size_t)ca->upd * words;
+        for (size_t j = 0; j < n; j++)
+            edges[k * n + j] = j != k && c->carries[j].cls == AR_C_WRITTEN && has_bit(dk, j);
+        ca->feedback = has_bit(dk, k);
+        nfeed += ca->feedback;
     }
-    /* The remaining buffers must be computable in some order once the tokens are given. */
-    for (size_t k = 0; k < n && !s; k++) {
-        if (c->carries[k].cls != AR_C_WRITTEN || c->carries[k].feedback) continue;
-        /* depth-first from k over non-feedback buffers: reaching k again is a cycle */
-        int32_t stack[512];
-        bool *vis = calloc(n, 1);
-        size_t sp = 0;
-        if (!vis) {
-            s = vt_error_set(err, VT_ENOMEM, "ar-to-tf: out of memory");
-            break;
-        }
+    /* The remaining buffers must be computable in some order once the tokens are given: no
+     * buffer may reach itself through the others (depth-first over the written, not fed-back
+     * buffers only). */
+    size_t nw = 0;
+    int32_t *wl = s ? NULL : malloc((n + 1) * sizeof *wl), *stack = s ? NULL : malloc((n + 1) * sizeof *stack);
+    bool *vis = s ? NULL : calloc(n + 1, 1);
+    if (!s && (!wl || !stack || !vis)) s = vt_error_set(err, VT_ENOMEM, "ar-to-tf: out of memory");
+    for (size_t k = 0; k < n && !s; k++)
+        if (c->carries[k].cls == AR_C_WRITTEN && !c->carries[k].feedback) wl[nw++] = (int32_t)k;
+    for (size_t q = 0; q < nw && !s; q++) {
+        size_t k = (size_t)wl[q], sp = 0;
+        for (size_t i = 0; i < nw; i++) vis[wl[i]] = false;
         stack[sp++] = (int32_t)k;
         while (sp && !s) {
             size_t u = (size_t)stack[--sp];
-            for (size_t j = 0; j < n; j++) {
-                if (!edges[u * n + j] || c->carries[j].feedback) continue;
+            for (size_t i = 0; i < nw && !s; i++) {
+                size_t j = (size_t)wl[i];
+                if (!edges[u * n + j]) continue;
                 if (j == k)
                     s = vt_error_set(err, VT_EUNSUPPORTED,
                                      "not supported: loop %s: buffers of carries %zu and %zu depend on each other "
                                      "through the step",
                                      id, k, u);
-                else if (!vis[j] && sp < 512) vis[j] = true, stack[sp++] = (int32_t)j;
+                else if (!vis[j]) vis[j] = true, stack[sp++] = (int32_t)j;
             }
         }
-        free(vis);
     }
+    free(wl), free(stack), free(vis);
     /* Tokens fed back by value: an integer carry whose next value depends on itself and comes
      * from an argmax / sampler (checked below when the logits are traced). */
     for (size_t k = 0; k < n && !s; k++) {
         ar_carry *ca = &c->carries[k];
+        if (ca->cls != AR_C_OTHER || verk[ca->arg] != (int32_t)k + 1) continue;
         const vt_type *t = c->vals[ca->arg].type;
-        if (ca->cls != AR_C_OTHER || t->kind != VT_TYPE_TENSOR || vt_dtype_kind_of(t->dtype) != VT_KIND_SINT ||
-            !vt_type_is_static(t))
-            continue;
-        bool self = false;
-        verk[ca->arg] = (int32_t)k + 1;
+        bool self = has_bit(deps + (size_t)ca->ret * words, k);
         ca->upd = ca->ret;
-        memset(edges + k * n, 0, n * sizeof *edges);
-        s = reach(c, &rw, k, verk, &self, edges + k * n, err);
-        verk[ca->arg] = 0;
         const vt_op *bad = NULL;
         int dim = 0;
         int budget = 4096;
-        int32_t lg = self && !s ? trace_token(c, ca->ret, &dim, &bad, 0, &budget) : -1;
+        int32_t lg = self ? trace_token(c, ca->ret, &dim, &bad, 0, &budget) : -1;
         /* the logits must hold one row per token element (PRNG keys and the like do not) */
         int64_t rows = lg >= 0 && dim < c->vals[lg].type->rank && c->vals[lg].type->dims[dim] > 0
                            ? ar_type_elems(c->vals[lg].type) / c->vals[lg].type->dims[dim] : -1;
@@ -450,7 +448,8 @@ vt_status ar_analyze(ar_ctx *c, vt_error *err) {
             ca->upd = -1;
         }
     }
-    free(verk), free(edges), free(rw.mark), free(rw.stack);
+    free(deps);
+    free(verk), free(edges);
     if (s) return s;
     if (!nfeed) {
         /* Name what the loop does instead, so the refusal explains itself. */

@@ -101,6 +101,15 @@ vt_status ar_clone_regions(ar_ctx *c, const vt_op *src, vt_op *dst, vt_error *er
 vt_status ar_clone_plain(ar_ctx *c, int32_t fi, vt_value **ops, vt_error *err) {
     const ar_fop *fo = &c->ops[fi];
     const vt_op *op = fo->op;
+    bool share = ar_shareable(op);
+    vt_op *no = share ? ar_shared_find(c, op, ops, fo->noperands, false) : NULL;
+    if (no) {
+        for (size_t k = 0; k < op->nresults; k++) {
+            c->em[fo->first_result + (int32_t)k] = vt_builder_result(c->b, no, k);
+            c->batched[fo->first_result + (int32_t)k] = false;
+        }
+        return VT_OK;
+    }
     const vt_type *rts[32] = {0}, **rtv = rts;
     if (op->nresults > 32 && !(rtv = malloc(op->nresults * sizeof *rtv)))
         return vt_error_set(err, VT_ENOMEM, "ar-to-tf: out of memory");
@@ -110,8 +119,8 @@ vt_status ar_clone_plain(ar_ctx *c, int32_t fi, vt_value **ops, vt_error *err) {
         if (rtv != rts) free(rtv);
         return vt_error_set(err, VT_ENOMEM, "ar-to-tf: out of memory");
     }
-    vt_op *no = vt_build_op(c->b, op->name, ops, fo->noperands, rtv, op->nresults, ar_attrs(c, op->attrs, op->nattrs, atv),
-                            op->nattrs, op->nregions);
+    no = vt_build_op(c->b, op->name, ops, fo->noperands, rtv, op->nresults, ar_attrs(c, op->attrs, op->nattrs, atv),
+                     op->nattrs, op->nregions);
     if (rtv != rts) free(rtv);
     if (atv != ats) free(atv);
     if (!no) return vt_builder_status(c->b, err);
@@ -122,5 +131,6 @@ vt_status ar_clone_plain(ar_ctx *c, int32_t fi, vt_value **ops, vt_error *err) {
         c->batched[fo->first_result + (int32_t)k] = false;
     }
     if (op->nresults) ar_tag(c, c->em[fo->first_result], op);
+    if (share) ar_shared_add(c, op, ops, fo->noperands, false, no);
     return VT_OK;
 }

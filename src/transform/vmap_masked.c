@@ -81,7 +81,7 @@ ar_mv *ar_mv_get(ar_ctx *c, int32_t v, vt_error *err, vt_status *st) {
 static vt_value *mask_to(ar_ctx *c, const ar_mv *mv, const vt_type *t, int md) {
     vt_value *m = ar_mask(c, &c->carries[mv->k], mv->j);
     int64_t bd[2] = {0, 1 + md};
-    return m ? vt_build_broadcast_in_dim(c->b, m, vt_builder_retype(c->b, ar_batched_type(c, t), VT_I1), bd, 2) : NULL;
+    return m ? ar_broadcast(c, m, vt_builder_retype(c->b, ar_batched_type(c, t), VT_I1), bd, 2) : NULL;
 }
 
 vt_status ar_mv_materialize(ar_ctx *c, const ar_mv *mv, const vt_type *t, vt_value **out, vt_error *err) {
@@ -140,7 +140,7 @@ static vt_status dot_view(ar_ctx *c, int32_t fi, int m, ar_mv *mv, bool *handled
         if (xc < 0) return VT_OK;
         vt_value *xb = ar_to_batched(c, x, bx, xt);
         vt_value *mk = mask_to(c, mv, xt, (int)xc);
-        vt_value *zero = xb ? vt_build_splat(b, xb->type, 0.0) : NULL;
+        vt_value *zero = xb ? ar_zeros(c, xb->type) : NULL;
         vt_value *xm = vt_build_select(b, mk, xb, zero), *xn = vt_build_select(b, mk, zero, xb);
         if (!xm || !xn) return vt_builder_status(b, err);
         if ((s = m ? ar_dot_value(c, op, xm, true, mv->F, false, &r1, err) : ar_dot_value(c, op, mv->F, false, xm, true, &r1, err)))

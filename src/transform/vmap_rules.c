@@ -254,9 +254,17 @@ static vt_status generic_rule(ar_ctx *c, const ar_fop *fo, vt_value **x, const v
     for (size_t i = 0; i < op->nresults; i++) rts[i] = ar_batched_type(c, op->results[i].type);
     vt_named_attr ats[32];
     if (nattrs > 32) return refuse(c, op, "too many attributes", err);
-    vt_op *no = vt_build_op(c->b, op->name, x, fo->noperands, rts, op->nresults, ar_attrs(c, attrs, nattrs, ats), nattrs,
-                            op->nregions);
+    /* the attributes follow from the source op, so the same op on the same operands is shared */
+    bool share = ar_shareable(op);
+    vt_op *no = share ? ar_shared_find(c, op, x, fo->noperands, true) : NULL;
+    if (no) {
+        for (size_t i = 0; i < op->nresults; i++) ar_set_result(c, fo, i, vt_builder_result(c->b, no, i), true);
+        return VT_OK;
+    }
+    no = vt_build_op(c->b, op->name, x, fo->noperands, rts, op->nresults, ar_attrs(c, attrs, nattrs, ats), nattrs,
+                     op->nregions);
     if (!no) return vt_builder_status(c->b, err);
+    if (share) ar_shared_add(c, op, x, fo->noperands, true, no);
     vt_status s = ar_clone_regions(c, op, no, err);
     if (s) return s;
     for (size_t i = 0; i < op->nresults; i++) ar_set_result(c, fo, i, vt_builder_result(c->b, no, i), true);

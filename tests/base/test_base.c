@@ -49,6 +49,52 @@ TEST(arena) {
     vt_arena_release(&a);
 }
 
+/* Released blocks are reused by the next arena (zeroed again) and the cache stays within its
+ * limit; sanitizer builds start with no cache, so the test sets one. */
+TEST(arena_block_cache) {
+    size_t old = vt_arena_cache_limit((size_t)1 << 20);
+    vt_arena_cache_limit(0);
+    CHECK_EQ_INT(vt_arena_cache_bytes(), 0);
+    vt_arena_cache_limit((size_t)1 << 20);
+    vt_error e;
+    vt_arena a;
+    vt_arena_init(&a, 0);
+    a.block_size = (size_t)256 << 10;
+    unsigned char *p = vt_arena_alloc(&a, 1000, 8, &e);
+    CHECK(p != NULL);
+    if (p) memset(p, 0xAB, 1000);
+    vt_arena_release(&a);
+    CHECK_EQ_INT(vt_arena_cache_bytes(), (size_t)256 << 10);
+    vt_arena_init(&a, 0);
+    a.block_size = (size_t)256 << 10;
+    unsigned char *q = vt_arena_alloc(&a, 1000, 8, &e);
+    CHECK(q != NULL);
+    CHECK_EQ_INT(vt_arena_cache_bytes(), 0); /* the cached block was taken */
+    bool zero = q != NULL;
+    for (size_t i = 0; q && i < 1000; i++) zero &= q[i] == 0;
+    CHECK(zero);
+    /* five 64 KiB blocks and a 3 MiB one: only what fits in 1 MiB is kept, odd sizes never */
+    vt_arena b;
+    vt_arena_init(&b, 0);
+    for (int i = 0; i < 5; i++) CHECK(vt_arena_alloc(&b, 60 << 10, 8, &e) != NULL);
+    CHECK(vt_arena_alloc(&b, 3 << 20, 8, &e) != NULL);
+    vt_arena_release(&b);
+    vt_arena_release(&a);
+    CHECK_EQ_INT(vt_arena_cache_bytes(), (size_t)(5 * 64 + 256) << 10);
+    for (int round = 0; round < 8; round++) {
+        vt_arena_init(&b, 0);
+        for (int i = 0; i < 20; i++) CHECK(vt_arena_alloc(&b, 60 << 10, 8, &e) != NULL);
+        vt_arena_release(&b);
+        CHECK(vt_arena_cache_bytes() <= (size_t)1 << 20);
+    }
+    CHECK_EQ_INT(vt_arena_cache_limit((size_t)64 << 10), (size_t)1 << 20);
+    CHECK(vt_arena_cache_bytes() <= (size_t)64 << 10);
+    vt_arena_cache_limit(old);
+    vt_arena_cache_limit(0);
+    CHECK_EQ_INT(vt_arena_cache_bytes(), 0);
+    vt_arena_cache_limit(old);
+}
+
 TEST(buf) {
     vt_buf b;
     vt_buf_init(&b);
@@ -183,6 +229,7 @@ int main(void) {
     RUN(errors);
     RUN(sizes);
     RUN(arena);
+    RUN(arena_block_cache);
     RUN(buf);
     RUN(hex);
     RUN(sha256);

@@ -719,10 +719,65 @@ TEST(refuse_token_through_sort) {
     refuse(sort_feedback, VT_EUNSUPPORTED, "comes from stablehlo.sort at @main/2/1/6");
 }
 
+static bool same_type(const vt_type *a, const vt_type *b) {
+    if (a->kind != b->kind || a->dtype != b->dtype || a->rank != b->rank) return false;
+    for (int i = 0; i < a->rank; i++)
+        if (a->dims[i] != b->dims[i]) return false;
+    return true;
+}
+
+static bool same_dims_attr(const vt_op *a, const vt_op *b) {
+    int64_t x[VT_MAX_RANK], y[VT_MAX_RANK];
+    size_t nx = 0, ny = 0;
+    return vt_attr_as_i64_array(vt_op_attr(a, "broadcast_dimensions"), x, VT_MAX_RANK, &nx) &&
+           vt_attr_as_i64_array(vt_op_attr(b, "broadcast_dimensions"), y, VT_MAX_RANK, &ny) && nx == ny &&
+           memcmp(x, y, nx * sizeof *x) == 0;
+}
+
+/* The layer function is inlined once per layer, but what each copy computes from constants alone
+ * (the constants themselves, their broadcasts) and the step masks widened to a cache's shape are
+ * built once: no two constants come from the same source op, no two broadcasts repeat one. */
+TEST(shared_per_layer_ops) {
+    vt_model_config c;
+    vt_error err;
+    vt_module *dec = NULL, *tf = NULL;
+    CHECK_EQ_INT(vt_model_preset("small", &c, &err), VT_OK);
+    CHECK(c.layers >= 2);
+    CHECK_EQ_INT(vt_model_emit_decode(&c, 3, 3, &dec, &err), VT_OK);
+    CHECK_EQ_INT(dec ? vt_xf_ar_to_tf(dec, NULL, &tf, NULL, &err) : VT_EINTERNAL, VT_OK);
+    const vt_func *f = NULL;
+    if (!tf || vt_module_entry(tf, NULL, &f, &err)) goto done;
+    const vt_block *b = f->body->blocks[0];
+    size_t nconst = 0, nbcast = 0, dup_const = 0, dup_bcast = 0;
+    for (size_t i = 0; i < b->nops; i++) {
+        const vt_op *x = b->ops[i];
+        if (x->code == VT_OP_CONSTANT) nconst++;
+        if (x->code == VT_OP_BROADCAST_IN_DIM) nbcast++;
+        for (size_t j = 0; j < i; j++) {
+            const vt_op *y = b->ops[j];
+            if (x->code != y->code) continue;
+            const vt_attr *ox = vt_op_attr(x, "veritor.origin"), *oy = vt_op_attr(y, "veritor.origin");
+            if (x->code == VT_OP_CONSTANT && ox && oy && ox->kind == VT_ATTR_STRING && oy->kind == VT_ATTR_STRING &&
+                strcmp(ox->str, oy->str) == 0)
+                dup_const++;
+            if (x->code == VT_OP_BROADCAST_IN_DIM && x->operands[0] == y->operands[0] &&
+                same_type(x->results[0].type, y->results[0].type) && same_dims_attr(x, y))
+                dup_bcast++;
+        }
+    }
+    CHECK(nconst > 0 && nbcast > 0);
+    CHECK_MSG(dup_const == 0, "%zu constants repeat a source constant", dup_const);
+    CHECK_MSG(dup_bcast == 0, "%zu broadcasts repeat an earlier one", dup_bcast);
+done:
+    vt_module_free(dec);
+    vt_module_free(tf);
+}
+
 int main(void) {
     RUN(decode_tiny_f64);
     RUN(decode_tiny_f32);
     RUN(decode_small_f32);
+    RUN(shared_per_layer_ops);
     RUN(decode_sampled_tiny);
     RUN(decode_tiny_layernorm_rope_kv);
     RUN(jax_ar_generate);
