@@ -283,6 +283,51 @@ static vt_attr *shifted_dims(ar_ctx *c, const vt_op *op, const char *name, bool 
     return vt_builder_attr_i64_array(c->b, v, n + 1);
 }
 
+/* reduce_window over [S, ...]: a window of 1 (no padding, stride and dilations 1) over the steps. */
+static vt_status reduce_window_rule(ar_ctx *c, const ar_fop *fo, vt_value **xs, const bool *bts, vt_error *err) {
+    const vt_op *op = fo->op;
+    size_t half = fo->noperands / 2;
+    for (size_t i = half; i < fo->noperands; i++)
+        if (bts[i]) return refuse(c, op, "initial value differs per step", err);
+    for (size_t i = 0; i < half; i++) xs[i] = ar_to_batched(c, xs[i], bts[i], c->vals[fo->operands[i]].type);
+    static const char *const lists[] = {"window_dimensions", "window_strides", "base_dilations", "window_dilations"};
+    vt_named_attr at[2][33];
+    vt_op tmp = *op;
+    size_t nat = op->nattrs;
+    if (nat > 31) return refuse(c, op, "too many attributes", err);
+    for (size_t k = 0; k < sizeof lists / sizeof *lists; k++) {
+        if (!vt_op_attr(op, lists[k])) continue;
+        vt_attr *v = shifted_dims(c, op, lists[k], true, 1, false);
+        if (!v) return refuse(c, op, "malformed window", err);
+        nat = attrs_with(&tmp, at[k % 2], 33, lists[k], v);
+        tmp.attrs = at[k % 2], tmp.nattrs = nat;
+    }
+    const vt_attr *pa = vt_op_attr(op, "padding");
+    if (pa) {
+        vt_tensor *pt = NULL, *np = NULL;
+        int rank = c->vals[fo->operands[0]].type->rank;
+        int64_t d[2] = {rank + 1, 2};
+        vt_error e;
+        if (vt_attr_dense_materialize(pa, 1 << 16, &pt, &e) || pt->nelem != (size_t)(2 * rank) || !vt_dtype_is_int(pt->dtype) ||
+            !(np = vt_tensor_create(VT_I64, 2, d, 0, &e))) {
+            vt_tensor_release(pt);
+            return refuse(c, op, "malformed padding", err);
+        }
+        int64_t *q = np->data;
+        q[0] = q[1] = 0;
+        for (size_t i = 0; i < pt->nelem; i++)
+            q[2 + i] = vt_load_i64(pt->dtype, (const char *)pt->data + i * vt_dtype_size(pt->dtype));
+        vt_attr *v = vt_builder_attr_dense(c->b, np, vt_builder_tensor_type(c->b, VT_I64, 2, d));
+        vt_tensor_release(pt);
+        vt_tensor_release(np);
+        if (!v) return vt_builder_status(c->b, err);
+        vt_named_attr *dst = tmp.attrs == at[0] ? at[1] : at[0];
+        nat = attrs_with(&tmp, dst, 33, "padding", v);
+        tmp.attrs = dst, tmp.nattrs = nat;
+    }
+    return generic_rule(c, fo, xs, tmp.attrs, tmp.nattrs, err);
+}
+
 vt_status ar_vmap_op(ar_ctx *c, int32_t fi, vt_error *err) {
     const ar_fop *fo = &c->ops[fi];
     const vt_op *op = fo->op;
@@ -389,9 +434,20 @@ vt_status ar_vmap_op(ar_ctx *c, int32_t fi, vt_error *err) {
             if (!a3[i].value) return refuse(c, op, "malformed padding", err);
         return generic_rule(c, fo, xs, a3, n3, err);
     }
+    case VT_OP_SORT: {
+        /* each step's rows sorted on their own: the comparator sees scalars, unchanged */
+        int64_t d;
+        if (!vt_attr_as_i64(vt_op_attr(op, "dimension"), &d) || d < 0 || d >= c->vals[fo->operands[0]].type->rank)
+            return refuse(c, op, "no dimension within the operand's rank", err);
+        for (uint32_t i = 0; i < fo->noperands; i++) xs[i] = ar_to_batched(c, xs[i], bts[i], c->vals[fo->operands[i]].type);
+        nat = attrs_with(op, at, 32, "dimension", vt_builder_attr_int(b, d + 1, VT_I64));
+        return generic_rule(c, fo, xs, at, nat, err);
+    }
+    case VT_OP_REDUCE_WINDOW:
+        return reduce_window_rule(c, fo, xs, bts, err);
     case VT_OP_WHILE:
         return refuse(c, op, "a loop nested in the step body", err);
-    case VT_OP_SORT: case VT_OP_CUSTOM_CALL: case VT_OP_IF: case VT_OP_CASE:
+    case VT_OP_CUSTOM_CALL: case VT_OP_IF: case VT_OP_CASE:
         return refuse(c, op, NULL, err);
     default:
         return refuse(c, op, NULL, err);

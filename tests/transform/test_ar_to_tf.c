@@ -368,6 +368,12 @@ TEST(jax_ops) {
     check_jax("ar_ops.mlir", 9, 1e-6);
 }
 
+/* sort (values and indices, descending) and reduce_window (a cumulative sum padded on the left,
+ * a strided max pool) on the per-step embedding, batched over the steps */
+TEST(jax_window_sort) {
+    check_jax("ar_window_sort.mlir", 4, 1e-6);
+    check_jax("ar_window_sort.mlir", 9, 1e-6);
+}
 
 /* A minimal decode loop with pieces to swap: (1) condition lines defining %1, (2) the token
  * block defining %7 : tensor<1xi32> from the logits %5, (3) the write defining %9, (4) what the
@@ -542,6 +548,23 @@ TEST(refuse_patterns) {
     /* a float carry updated by arithmetic that the logits read */
     refuse_variant(cond_ok, argmax_ok, write_ok, "%5", "", NULL, VT_EUNSUPPORTED,
                    "carry 2 is read by the computation of the outputs but is updated by stablehlo.add at @main/3/1/5");
+    /* a reduce_window whose initial value changes with the step */
+    {
+        char tok[2048];
+        const char *am = strstr(argmax_ok, "%r:2");
+        snprintf(tok, sizeof tok,
+                 "    %%ci = stablehlo.convert %%iterArg : (tensor<i32>) -> tensor<f32>\n"
+                 "    %%5w = \"stablehlo.reduce_window\"(%%5, %%ci) <{padding = dense<[[1, 0]]> : tensor<1x2xi64>, window_dimensions = array<i64: 2>}> ({\n"
+                 "    ^bb0(%%ra: tensor<f32>, %%rb: tensor<f32>):\n"
+                 "      %%rs = stablehlo.add %%ra, %%rb : tensor<f32>\n"
+                 "      stablehlo.return %%rs : tensor<f32>\n"
+                 "    }) : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>\n"
+                 "%.*s%%5w%s",
+                 (int)(strstr(argmax_ok, "(%5 init") + 1 - argmax_ok), argmax_ok, strstr(argmax_ok, "(%5 init") + 3);
+        CHECK(am != NULL);
+        refuse_variant(cond_ok, tok, write_ok, "%iterArg_s", "", NULL, VT_EUNSUPPORTED,
+                       "batching stablehlo.reduce_window at @main/3/1/7 over the loop's steps: initial value differs per step");
+    }
     /* recursion in the step */
     refuse_variant(cond_ok,
                    "    %5b = func.call @rec(%5) : (tensor<4xf32>) -> tensor<4xf32>\n"
@@ -786,6 +809,7 @@ int main(void) {
     RUN(jax_fori_scalar);
     RUN(jax_attn_cache);
     RUN(jax_ops);
+    RUN(jax_window_sort);
     RUN(minimal_loop);
     RUN(second_loop);
     RUN(refuse_patterns);
