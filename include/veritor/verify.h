@@ -58,8 +58,15 @@ typedef struct vt_verify_result {
     vt_verify_timings timings;
     vt_limits limits;
     vt_run_stats stats;
+    /* Taken from an earlier run in the results database (`verify --resume`) instead of being
+     * verified now: that run's row id and time; 0 and "" for a run made now. */
+    int64_t resumed_run;
+    char resumed_at[40];
 } vt_verify_result;
 void vt_verify_result_free(vt_verify_result *r); /* frees outputs, not r */
+/* Reads back the object vt_verify_result_json writes (every field checked; VT_EINPUT names the
+ * first bad one). The resumed fields are left empty. */
+vt_status vt_verify_result_from_json(const char *text, size_t len, vt_verify_result *out, vt_error *err);
 
 /* ---- strategy registry -------------------------------------------------------------------- */
 /* A strategy compares the claimed outputs with the recomputed ones. Configs are JSON objects:
@@ -156,6 +163,16 @@ vt_status vt_results_open(const char *path, vt_results_db **out, vt_error *err);
 vt_status vt_results_record(vt_results_db *db, const vt_verify_result *r, const char *engine_json, vt_error *err);
 vt_status vt_results_begin(vt_results_db *db, vt_error *err);
 vt_status vt_results_commit(vt_results_db *db, vt_error *err);
+/* The settings a run is made with (a hex digest of everything that could change a verdict:
+ * engine version, BLAS, strategy and config overrides, pins, limits), recorded with every run
+ * from now on; "" (the default) for none. */
+void vt_results_set_settings(vt_results_db *db, const char *settings);
+/* The latest run of claim_id recorded with the current (non-empty) settings that ended in a
+ * verdict (passed or failed; errors and limits are retried), read back into *out with its row id
+ * and time in out->resumed_run / resumed_at. *found false: none. A stored result that does not
+ * read back, or belongs to another claim, is VT_EINPUT naming the row. */
+vt_status vt_results_find_final(vt_results_db *db, const char *claim_id, vt_verify_result *out, bool *found,
+                                vt_error *err);
 /* Number of recorded runs (of claim_id when not NULL). */
 vt_status vt_results_count(vt_results_db *db, const char *claim_id, int64_t *n, vt_error *err);
 void vt_results_close(vt_results_db *db);

@@ -2,6 +2,7 @@
  * engine, prints one line per claim and a summary (or the JSON report), records every run in the
  * verifier's own results database and optionally writes the HTML report (docs/verify.md). */
 #include "cli/cli.h"
+#include "cli/verify_resume.h"
 #include "veritor/verify.h"
 
 #include <jansson.h>
@@ -39,6 +40,9 @@ static const char help_text[] =
     "  --report FILE      write a self-contained HTML report\n"
     "  --results FILE     the results database (default DB.results.sqlite; with --dir none)\n"
     "  --no-results       record nothing\n"
+    "  --resume           report claims that already have a verdict in the results database,\n"
+    "                     recorded under the same settings, from that run instead of checking\n"
+    "                     them again (errors and limits are retried)\n"
     "  -q, --quiet        no per-claim lines\n"
     "\n"
     "Exit status: 0 all passed; 1 some failed, all others passed; 2 some could not be checked\n"
@@ -50,7 +54,7 @@ typedef struct vopts {
     const char *db, *dir, *strategy, *config, *since, *until, *where, *expect, *policy, *json_out, *report, *results;
     const char *claims[MAX_CLAIM_ARGS];
     size_t nclaims;
-    bool json, no_results, quiet;
+    bool json, no_results, quiet, resume;
     uint64_t jobs, threads;
     vt_limits limits;
 } vopts;
@@ -88,6 +92,7 @@ static void *worker(void *arg) {
     vo.cache = vt_verify_cache_create(0); /* NULL (no memory) only means no caching */
     for (;;) {
         pthread_mutex_lock(&p->mu);
+        while (p->next < p->n && p->done[p->next]) p->next++; /* taken from an earlier run */
         size_t i = p->next < p->n ? p->next++ : SIZE_MAX;
         pthread_mutex_unlock(&p->mu);
         if (i == SIZE_MAX) break;
@@ -128,8 +133,10 @@ static const char *label(const vt_verify_result *r) {
 
 static void print_line(const vt_verify_result *r, bool progress) {
     if (progress) fprintf(stderr, "\r\033[K");
-    printf("%s %.12s @%s %s: %s\n", label(r), r->claim_id, r->entry[0] ? r->entry : "?", r->strategy[0] ? r->strategy : "?",
+    printf("%s %.12s @%s %s: %s", label(r), r->claim_id, r->entry[0] ? r->entry : "?", r->strategy[0] ? r->strategy : "?",
            r->reason);
+    if (r->resumed_run) printf(" [resumed: run %lld of %s]", (long long)r->resumed_run, r->resumed_at);
+    putchar('\n');
     fflush(stdout);
 }
 
@@ -225,6 +232,7 @@ static int parse_args(int argc, char **argv, vopts *o) {
         const char *a = argv[i];
         if (strcmp(a, "--json") == 0) o->json = true;
         else if (strcmp(a, "--no-results") == 0) o->no_results = true;
+        else if (strcmp(a, "--resume") == 0) o->resume = true;
         else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) o->quiet = true;
         else if (a[0] == '-' && a[1]) {
             static const char *const with_value[] = {"--dir", "--claim", "--strategy", "--config", "--since", "--until",
@@ -282,6 +290,9 @@ static int parse_args(int argc, char **argv, vopts *o) {
     if (!o->db == !o->dir) return vt_cli_usage("verify", "give exactly one of DB or --dir CLAIM_DIR");
     if (o->results && o->no_results) return vt_cli_usage("verify", "--results and --no-results exclude each other");
     if (o->expect && o->policy) return vt_cli_usage("verify", "--expect-graph and --policy exclude each other");
+    if (o->resume && (o->no_results || (o->dir && !o->results)))
+        return vt_cli_usage("verify", "--resume reads the results database: not with --no-results, and with --dir "
+                                      "only with --results FILE");
     return 0;
 }
 
@@ -394,8 +405,16 @@ int vt_cmd_verify(int argc, char **argv) {
         st = vt_error_set(&err, VT_ENOMEM, "out of memory");
         goto fail;
     }
+    size_t nresumed = 0;
+    if (rdb) {
+        char key[65];
+        if ((st = vt_verify_settings_key(engine, o.strategy, o.config, o.expect, o.policy, key, &err))) goto fail;
+        vt_results_set_settings(rdb, key);
+        if (o.resume && (st = vt_verify_resume(rdb, ids, n, res, done, &nresumed, &err))) goto fail;
+    }
     pool p;
     memset(&p, 0, sizeof p);
+    p.ndone = nresumed;
     p.db_path = dbpath;
     p.ids = ids;
     p.res = res;
@@ -450,7 +469,8 @@ int vt_cmd_verify(int argc, char **argv) {
     if (rdb) {
         char *ej = json_dumps(engine, JSON_COMPACT | JSON_SORT_KEYS);
         st = vt_results_begin(rdb, &err);
-        for (size_t i = 0; i < n && !st; i++) st = vt_results_record(rdb, &res[i], ej, &err);
+        for (size_t i = 0; i < n && !st; i++)
+            if (!res[i].resumed_run) st = vt_results_record(rdb, &res[i], ej, &err);
         if (!st) st = vt_results_commit(rdb, &err);
         free(ej);
         if (st) goto fail;
@@ -478,7 +498,10 @@ int vt_cmd_verify(int argc, char **argv) {
         if (!rep.pinned)
             printf("note: no graph was pinned (--expect-graph or --policy): a prover could swap the graph and "
                    "recompute consistent outputs\n");
-        if (rdb) printf("results recorded in %s\n", results_path);
+        if (nresumed)
+            printf("%zu of them taken from earlier runs in %s (--resume), %zu verified now\n", nresumed, results_path,
+                   n - nresumed);
+        if (rdb && nresumed < n) printf("results recorded in %s\n", results_path);
     }
     goto done;
 fail:

@@ -72,11 +72,13 @@ json_t *vt_verify_result_json(const vt_verify_result *r) {
                               (json_int_t)r->stats.peak_live_bytes, "total_bytes", (json_int_t)r->stats.total_bytes,
                               "ops_executed", (json_int_t)r->stats.ops_executed, "iterations",
                               (json_int_t)r->stats.iterations);
-    return json_pack("{ss ss so so so ss si ss so so so so so so so}", "id", r->claim_id, "graph", r->graph_id, "entry", str(r->entry),
-                     "strategy", str(r->strategy), "created_at", str(r->created_at), "verdict", vt_verdict_name(r->verdict),
-                     "exit_class", r->exit_class, "status", vt_status_name(r->status), "reason", str(r->reason), "rule",
-                     str(r->rule), "pin", str(r->pin), "outputs", outs, "limits", limits_json(&r->limits), "stats", stats,
-                     "timings", t);
+    json_t *resumed = r->resumed_run ? json_pack("{sIso}", "run", (json_int_t)r->resumed_run, "verified_at", str(r->resumed_at))
+                                     : json_null();
+    return json_pack("{ss ss so so so ss si ss so so so so so so so so}", "id", r->claim_id, "graph", r->graph_id, "entry",
+                     str(r->entry), "strategy", str(r->strategy), "created_at", str(r->created_at), "verdict",
+                     vt_verdict_name(r->verdict), "exit_class", r->exit_class, "status", vt_status_name(r->status), "reason",
+                     str(r->reason), "rule", str(r->rule), "pin", str(r->pin), "outputs", outs, "limits",
+                     limits_json(&r->limits), "stats", stats, "timings", t, "resumed", resumed);
 }
 
 vt_status vt_verify_report_json(const vt_verify_report *rep, vt_buf *out, vt_error *err) {

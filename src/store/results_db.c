@@ -11,8 +11,9 @@
 
 struct vt_results_db {
     sqlite3 *db;
-    sqlite3_stmt *ins;
+    sqlite3_stmt *ins, *find;
     int depth;
+    char settings[80];
 };
 
 static const char results_ddl[] =
@@ -30,7 +31,8 @@ static const char results_ddl[] =
     " graph_id TEXT NOT NULL,"
     " pin TEXT NOT NULL,"
     " result_json TEXT NOT NULL,"
-    " engine_json TEXT NOT NULL);"
+    " engine_json TEXT NOT NULL,"
+    " settings TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX IF NOT EXISTS runs_claim ON runs(claim_id, verified_at);";
 
 static vt_status sql_err(vt_results_db *r, const char *what, vt_error *err) {
@@ -86,11 +88,29 @@ vt_status vt_results_open(const char *path, vt_results_db **out, vt_error *err) 
         free(r);
         return st;
     }
+    /* Files written before runs had a settings column gain it; their runs have none and are never
+     * resumed from. */
+    sqlite3_stmt *probe = NULL;
+    bool has_settings = sqlite3_prepare_v2(r->db, "SELECT settings FROM runs LIMIT 0", -1, &probe, NULL) == SQLITE_OK;
+    sqlite3_finalize(probe);
+    if (!has_settings &&
+        sqlite3_exec(r->db, "ALTER TABLE runs ADD COLUMN settings TEXT NOT NULL DEFAULT ''", NULL, NULL, &msg) != SQLITE_OK) {
+        vt_status st = vt_error_set(err, VT_EINPUT, "%s: not a veritor results database: %s", path, msg ? msg : "?");
+        sqlite3_free(msg);
+        sqlite3_close(r->db);
+        free(r);
+        return st;
+    }
     if (sqlite3_prepare_v2(r->db,
                            "INSERT INTO runs(claim_id, verified_at, verdict, exit_class, status, reason, strategy, "
-                           "graph_id, pin, result_json, engine_json) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
-                           -1, &r->ins, NULL) != SQLITE_OK) {
+                           "graph_id, pin, result_json, engine_json, settings) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+                           -1, &r->ins, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(r->db,
+                           "SELECT id, verified_at, result_json FROM runs WHERE claim_id = ? AND settings = ? AND "
+                           "settings <> '' AND exit_class IN (0, 1) ORDER BY id DESC LIMIT 1",
+                           -1, &r->find, NULL) != SQLITE_OK) {
         vt_status st = vt_error_set(err, VT_EINPUT, "%s: not a veritor results database: %s", path, sqlite3_errmsg(r->db));
+        sqlite3_finalize(r->ins);
         sqlite3_close(r->db);
         free(r);
         return st;
@@ -103,8 +123,53 @@ void vt_results_close(vt_results_db *r) {
     if (!r) return;
     if (r->depth) sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_finalize(r->ins);
+    sqlite3_finalize(r->find);
     sqlite3_close(r->db);
     free(r);
+}
+
+void vt_results_set_settings(vt_results_db *r, const char *settings) {
+    snprintf(r->settings, sizeof r->settings, "%s", settings ? settings : "");
+}
+
+vt_status vt_results_find_final(vt_results_db *r, const char *claim_id, vt_verify_result *out, bool *found,
+                                vt_error *err) {
+    *found = false;
+    memset(out, 0, sizeof *out);
+    if (!r->settings[0]) return VT_OK;
+    sqlite3_stmt *s = r->find;
+    sqlite3_reset(s);
+    sqlite3_bind_text(s, 1, claim_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, r->settings, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE) {
+        sqlite3_reset(s);
+        return VT_OK;
+    }
+    if (rc != SQLITE_ROW) {
+        vt_status st = sql_err(r, "find", err);
+        sqlite3_reset(s);
+        return st;
+    }
+    int64_t id = sqlite3_column_int64(s, 0);
+    const char *at = (const char *)sqlite3_column_text(s, 1);
+    const char *js = (const char *)sqlite3_column_text(s, 2);
+    vt_error e;
+    vt_status st = js ? vt_verify_result_from_json(js, (size_t)sqlite3_column_bytes(s, 2), out, &e)
+                      : vt_error_set(&e, VT_EINPUT, "no result JSON");
+    if (!st && strcmp(out->claim_id, claim_id) != 0) st = vt_error_set(&e, VT_EINPUT, "it is the result of claim %.12s", out->claim_id);
+    if (!st && out->exit_class > 1) st = vt_error_set(&e, VT_EINPUT, "its result is not a verdict");
+    if (st) {
+        vt_verify_result_free(out);
+        memset(out, 0, sizeof *out);
+        st = vt_error_set(err, VT_EINPUT, "results database: run %lld of claim %.12s: %s", (long long)id, claim_id, e.msg);
+    } else {
+        out->resumed_run = id;
+        snprintf(out->resumed_at, sizeof out->resumed_at, "%s", at ? at : "");
+        *found = true;
+    }
+    sqlite3_reset(s);
+    return st;
 }
 
 vt_status vt_results_begin(vt_results_db *r, vt_error *err) {
@@ -141,6 +206,7 @@ vt_status vt_results_record(vt_results_db *r, const vt_verify_result *res, const
     sqlite3_bind_text(s, 9, res->pin, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 10, rj, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 11, engine_json ? engine_json : "{}", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 12, r->settings, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(s);
     free(rj);
     sqlite3_reset(s);

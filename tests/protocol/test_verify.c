@@ -181,6 +181,44 @@ static vt_verify_result verify1(vt_store *s, const vt_hash256 *id, const vt_veri
                   (r).exit_class, (r).reason, vt_verdict_name(v), cls, frag);                            \
     } while (0)
 
+/* Doubles equal as the JSON carries them (NaN equals NaN). */
+static bool same_num(double a, double b) { return (isnan(a) && isnan(b)) || a == b; }
+
+/* A result read back from its JSON equals the one written (seconds of the run stats aside, which
+ * the JSON does not carry). */
+static bool same_result(const vt_verify_result *a, const vt_verify_result *b) {
+    if (strcmp(a->claim_id, b->claim_id) || strcmp(a->graph_id, b->graph_id) || strcmp(a->entry, b->entry) ||
+        strcmp(a->strategy, b->strategy) || strcmp(a->created_at, b->created_at) || strcmp(a->rule, b->rule) ||
+        strcmp(a->reason, b->reason) || strcmp(a->pin, b->pin) || a->verdict != b->verdict || a->status != b->status ||
+        a->exit_class != b->exit_class || a->n_outputs != b->n_outputs)
+        return false;
+    for (size_t i = 0; i < a->n_outputs; i++) {
+        const vt_output_score *x = &a->outputs[i], *y = &b->outputs[i];
+        if (strcmp(x->type, y->type) || x->elements != y->elements || x->mismatches != y->mismatches ||
+            !same_num(x->max_abs_diff, y->max_abs_diff) || !same_num(x->max_rel_diff, y->max_rel_diff) ||
+            x->max_ulp != y->max_ulp || x->nonfinite_diff != y->nonfinite_diff || x->has_first != y->has_first ||
+            x->passed != y->passed || memcmp(x->hist, y->hist, sizeof x->hist))
+            return false;
+        if (x->has_first && (x->first_flat != y->first_flat || x->first_rank != y->first_rank ||
+                             memcmp(x->first_index, y->first_index, (size_t)x->first_rank * sizeof *x->first_index) ||
+                             !same_num(x->first_claimed, y->first_claimed) || !same_num(x->first_computed, y->first_computed)))
+            return false;
+    }
+    vt_run_stats sa = a->stats, sb = b->stats;
+    sa.seconds = sb.seconds = 0;
+    return !memcmp(&a->limits, &b->limits, sizeof a->limits) && !memcmp(&sa, &sb, sizeof sa) &&
+           same_num(a->timings.total, b->timings.total) && same_num(a->timings.execute, b->timings.execute);
+}
+
+static vt_status round_trip(const vt_verify_result *r, vt_verify_result *back, vt_error *e) {
+    json_t *j = vt_verify_result_json(r);
+    char *txt = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    vt_status st = txt ? vt_verify_result_from_json(txt, strlen(txt), back, e) : VT_ENOMEM;
+    free(txt);
+    return st;
+}
+
 TEST(matrix_and_bindings) {
     db_ctx d;
     open_rw(&d, "matrix.vdb");
@@ -436,6 +474,24 @@ TEST(matrix_and_bindings) {
     int64_t cnt = 0;
     CHECK(vt_results_count(rdb, NULL, &cnt, &e) == VT_OK && cnt == 4);
     CHECK(vt_results_count(rdb, rs[0].claim_id, &cnt, &e) == VT_OK && cnt == 2);
+    /* results read back: nothing is found before settings are set; then the latest verdict */
+    for (int i = 0; i < 3; i++) {
+        vt_verify_result back;
+        CHECK_EQ_INT(round_trip(&rs[i], &back, &e), VT_OK);
+        CHECK_MSG(same_result(&rs[i], &back), "claim %d does not read back from its JSON", i);
+        vt_verify_result_free(&back);
+    }
+    vt_verify_result found;
+    bool hit = true;
+    CHECK(vt_results_find_final(rdb, rs[0].claim_id, &found, &hit, &e) == VT_OK && !hit);
+    vt_results_set_settings(rdb, "s1");
+    for (int i = 0; i < 3; i++) CHECK(vt_results_record(rdb, &rs[i], ej, &e) == VT_OK);
+    CHECK(vt_results_find_final(rdb, rs[1].claim_id, &found, &hit, &e) == VT_OK && hit);
+    CHECK(hit && same_result(&rs[1], &found) && found.resumed_run == 6 && found.resumed_at[0]);
+    vt_verify_result_free(&found);
+    CHECK(vt_results_find_final(rdb, rs[2].claim_id, &found, &hit, &e) == VT_OK && !hit); /* a limit is retried */
+    vt_results_set_settings(rdb, "s2");
+    CHECK(vt_results_find_final(rdb, rs[1].claim_id, &found, &hit, &e) == VT_OK && !hit);
     vt_results_close(rdb);
     free(ej);
     json_decref(rep.engine);
@@ -469,6 +525,91 @@ static vt_output_score score(const char *cfg, const vt_tensor *claimed, const vt
     if (state) vt_strategy_bit_exact.free_state(state);
     if (st_out) *st_out = st;
     return s;
+}
+
+/* good with key set to value (in its first output when in_output) must be refused naming frag. */
+static void expect_refused(const char *good, bool in_output, const char *key, const char *value, const char *frag) {
+    json_t *o = json_loads(good, 0, NULL);
+    json_t *target = in_output ? json_array_get(json_object_get(o, "outputs"), 0) : o;
+    json_object_set_new(target, key, json_loads(value, JSON_DECODE_ANY, NULL));
+    char *t = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    vt_verify_result back;
+    vt_error e;
+    CHECK_ERR(vt_verify_result_from_json(t, strlen(t), &back, &e), &e, VT_EINPUT, frag);
+    CHECK(back.outputs == NULL && back.n_outputs == 0);
+    free(t);
+}
+
+/* A stored result is untrusted input: every field checked, the first bad one named. */
+TEST(result_json_hostile) {
+    vt_verify_result r;
+    memset(&r, 0, sizeof r);
+    snprintf(r.claim_id, sizeof r.claim_id, "%064d", 7);
+    snprintf(r.graph_id, sizeof r.graph_id, "%064d", 8);
+    snprintf(r.entry, sizeof r.entry, "main");
+    snprintf(r.strategy, sizeof r.strategy, "bit_exact");
+    snprintf(r.reason, sizeof r.reason, "differs");
+    r.verdict = VT_VERDICT_FAILED, r.status = VT_ECHECK, r.exit_class = 1;
+    vt_output_score sc[2];
+    memset(sc, 0, sizeof sc);
+    snprintf(sc[0].type, sizeof sc[0].type, "tensor<2x3xf32>");
+    sc[0].elements = 6, sc[0].mismatches = 2, sc[0].max_abs_diff = INFINITY, sc[0].max_rel_diff = NAN, sc[0].max_ulp = 99;
+    sc[0].has_first = true, sc[0].first_rank = 2, sc[0].first_index[1] = 2, sc[0].first_flat = 2;
+    sc[0].first_claimed = -INFINITY, sc[0].first_computed = 1.5, sc[0].hist[15] = 2, sc[0].nonfinite_diff = true;
+    snprintf(sc[1].type, sizeof sc[1].type, "tensor<i32>");
+    sc[1].elements = 1, sc[1].passed = true;
+    r.outputs = sc, r.n_outputs = 2;
+    vt_limits_default(&r.limits);
+    r.stats.fuel_used = 12, r.timings.total = 0.25;
+    vt_error e;
+    vt_verify_result back;
+    CHECK_EQ_INT(round_trip(&r, &back, &e), VT_OK);
+    CHECK(same_result(&r, &back) && isnan(back.outputs[0].max_rel_diff) && back.outputs[0].first_claimed < 0);
+    vt_verify_result_free(&back);
+    json_t *j = vt_verify_result_json(&r);
+    char *good = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    static const struct {
+        const char *path, *value, *frag;
+    } cases[] = {
+        {"id", "5", "'id' is not a string"},
+        {"verdict", "\"maybe\"", "'verdict' is not passed"},
+        {"verdict", "\"passed\"", "disagrees with exit_class"},
+        {"exit_class", "9", "'exit_class' is not 0..3"},
+        {"exit_class", "-1", "'exit_class' is negative"},
+        {"status", "\"nope\"", "'status' is not a status name"},
+        {"outputs", "{}", "'outputs' is not an array"},
+        {"outputs", "[1]", "holds a non-object"},
+        {"limits", "[]", "'limits' is not an object"},
+        {"timings", "{\"load\":0}", "'parse' is missing"},
+        {"entry", "null", "'entry' is not a string"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect_refused(good, false, cases[i].path, cases[i].value, cases[i].frag);
+    /* an output's fields */
+    static const struct {
+        const char *key, *value, *frag;
+    } ocases[] = {
+        {"index", "1", "not in index order"},
+        {"mismatches", "7", "exceeds elements"},
+        {"diff_histogram", "[1,2]", "'diff_histogram' is not an array"},
+        {"max_abs_diff", "\"lots\"", "'max_abs_diff' is not a number"},
+        {"max_ulp", "1.5", "'max_ulp' is not an integer"},
+        {"first_mismatch", "{\"index\":[-1],\"flat\":0,\"claimed\":0,\"computed\":0}", "has a bad index"},
+        {"type", "\"tensor<xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx>\"",
+         "'type' is too long"},
+    };
+    for (size_t i = 0; i < sizeof ocases / sizeof ocases[0]; i++)
+        expect_refused(good, true, ocases[i].key, ocases[i].value, ocases[i].frag);
+    /* not JSON, truncated, duplicate keys, a NUL inside a string (jansson refuses it) */
+    CHECK_ERR(vt_verify_result_from_json("{", 1, &back, &e), &e, VT_EINPUT, "result JSON");
+    CHECK_ERR(vt_verify_result_from_json(good, strlen(good) / 2, &back, &e), &e, VT_EINPUT, "result JSON");
+    CHECK_ERR(vt_verify_result_from_json("{\"id\":\"a\",\"id\":\"b\"}", 19, &back, &e), &e, VT_EINPUT, "duplicate");
+    const char *nul = "{\"id\":\"a\\u0000b\"}";
+    CHECK_ERR(vt_verify_result_from_json(nul, strlen(nul), &back, &e), &e, VT_EINPUT, "result JSON");
+    CHECK_ERR(vt_verify_result_from_json("[]", 2, &back, &e), &e, VT_EINPUT, "not an object");
+    free(good);
 }
 
 TEST(bit_exact_rules) {
@@ -610,6 +751,7 @@ TEST(policy_parsing) {
 
 int main(void) {
     RUN(matrix_and_bindings);
+    RUN(result_json_hostile);
     RUN(bit_exact_rules);
     RUN(strategy_config_validation);
     RUN(policy_parsing);

@@ -147,6 +147,71 @@ def main():
     run("verify", db, *lim, "--results", f"{tmp}/other.sqlite", "--claim", ids["gs"], want=0)
     check(os.path.exists(f"{tmp}/other.sqlite"), "--results FILE")
 
+    # --resume: verdicts recorded under the same settings are reported from their run (the same
+    # JSON, timings included), errors and limits are checked again, other settings start afresh
+    rdb = f"{tmp}/resume.sqlite"
+    first = json.loads(run("verify", db, "--json", *lim, "--results", rdb, want=3).stdout)
+    again = json.loads(run("verify", db, "--json", *lim, "--results", rdb, "--resume", want=3).stdout)
+    byid = {c["id"]: c for c in first["claims"]}
+    resumed_from = {}
+    for c in again["claims"]:
+        r = c.pop("resumed")
+        resumed_from[c["id"]] = r
+        f = dict(byid[c["id"]])
+        check(f.pop("resumed") is None, "a fresh run is not marked resumed")
+        if c["exit_class"] <= 1:
+            check(r and r["run"] > 0 and r["verified_at"].endswith("Z") and c == f, f"resumed {c['id'][:8]}: {r}")
+        else:
+            check(r is None, f"{c['id'][:8]}: a limit is checked again, not resumed")
+    check(again["summary"] == first["summary"], f"summary {again['summary']}")
+    con = sqlite3.connect(rdb)
+    n, = con.execute("SELECT COUNT(*) FROM runs").fetchone()
+    con.close()
+    check(n == 8, f"--resume records only the claims checked again: {n} rows")
+    p = run("verify", db, *lim, "--results", rdb, "--resume", want=3)
+    check("[resumed: run " in p.stdout and "6 of them taken from earlier runs" in p.stdout, p.stdout)
+    v = json.loads(run("verify", db, "--json", *lim, "--results", rdb, "--resume", "--fuel", "1000000000000", want=3).stdout)
+    check(all(c["resumed"] is None for c in v["claims"]), "other limits: nothing resumed")
+    v = json.loads(run("verify", db, "--json", *lim, "--results", rdb, "--resume", "--claim", ids["bad_out"],
+                       "--config", '{"float":"allclose","atol":2}', want=0).stdout)
+    check(v["claims"][0]["resumed"] is None and v["claims"][0]["verdict"] == "passed", "other config: checked again")
+    # a tampered row is an error naming it, not a verdict
+    con = sqlite3.connect(rdb)
+    bad_run = resumed_from[ids["bad_out"]]["run"]
+    for tampered, frag in [('{"id": 5}', "'id' is not a string"), ("{", "result JSON"),
+                           (json.dumps(dict(byid[ids["honest"]], resumed=None)), "it is the result of claim"),
+                           (json.dumps(dict(byid[ids["bad_out"]], verdict="passed")), "disagrees with exit_class"),
+                           (json.dumps(dict(byid[ids["bad_out"]], reason="x" * 5000)), "'reason' is too long")]:
+        con.execute("UPDATE runs SET result_json = ? WHERE id = ?", (tampered, bad_run))
+        con.commit()
+        p = run("verify", db, *lim, "--results", rdb, "--resume", want=2)
+        check(f"run {bad_run} of claim {ids['bad_out'][:12]}" in p.stderr and frag in p.stderr, f"{frag}: {p.stderr}")
+    con.close()
+    # a results file from before the settings column: gains it, its runs are never resumed from
+    old = f"{tmp}/old-results.sqlite"
+    con = sqlite3.connect(old)
+    con.executescript("CREATE TABLE results_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                      "INSERT INTO results_meta VALUES('format', 'veritor.results.v1');"
+                      "CREATE TABLE runs(id INTEGER PRIMARY KEY, claim_id TEXT NOT NULL, verified_at TEXT NOT NULL,"
+                      " verdict TEXT NOT NULL, exit_class INTEGER NOT NULL, status TEXT NOT NULL, reason TEXT NOT NULL,"
+                      " strategy TEXT NOT NULL, graph_id TEXT NOT NULL, pin TEXT NOT NULL, result_json TEXT NOT NULL,"
+                      " engine_json TEXT NOT NULL);"
+                      "CREATE INDEX runs_claim ON runs(claim_id, verified_at);")
+    con.execute("INSERT INTO runs(claim_id, verified_at, verdict, exit_class, status, reason, strategy, graph_id, pin,"
+                " result_json, engine_json) VALUES(?, '2026-01-01T00:00:00Z', 'passed', 0, 'ok', '', 'bit_exact', '',"
+                " 'none', ?, '{}')", (ids["gs"], json.dumps(byid[ids["gs"]])))
+    con.commit()
+    con.close()
+    v = json.loads(run("verify", db, "--json", *lim, "--results", old, "--resume", "--claim", ids["gs"], want=0).stdout)
+    check(v["claims"][0]["resumed"] is None, "a legacy row is not resumed from")
+    con = sqlite3.connect(old)
+    rows = con.execute("SELECT settings FROM runs ORDER BY id").fetchall()
+    con.close()
+    check(len(rows) == 2 and rows[0][0] == "" and len(rows[1][0]) == 64, f"legacy file migrated: {rows}")
+    for args, frag in [(["--resume", "--no-results"], "--resume"), (["--resume", "--dir", f"{tmp}/honest"], "--resume")]:
+        p = run("verify", *([db] if "--dir" not in args else []), *args, want=2)
+        check(frag in p.stderr, f"{args}: {p.stderr}")
+
     # usage errors and hostile options: exit 2, a message, no change
     for args, frag in [(["--jobs", "0"], "--jobs"), (["--since", "yesterday"], "RFC 3339"),
                        (["--expect-graph", "abc"], "64-hex"), (["--bogus"], "unknown option"),
