@@ -130,6 +130,11 @@ vt_status vt_verify_report_html(const vt_verify_report *rep, vt_buf *b, vt_error
         vt_buf_printf(b, "</td><td class=\"mono\">%.12s</td><td data-v=\"%.6f\">%.3f</td><td>", r->graph_id,
                       r->timings.total * 1e3, r->timings.total * 1e3);
         esc(b, r->reason);
+        if (r->resumed_run) {
+            vt_buf_printf(b, " <span class=\"resumed\">(resumed: run %lld of ", (long long)r->resumed_run);
+            esc(b, r->resumed_at);
+            vt_buf_puts(b, ")</span>");
+        }
         vt_buf_puts(b, "</td></tr>\n");
     }
     vt_buf_puts(b, "</tbody></table>\n");

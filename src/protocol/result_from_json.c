@@ -103,6 +103,16 @@ static vt_status read_output(json_t *o, size_t i, vt_output_score *s, vt_error *
     return VT_OK;
 }
 
+/* Ids are written into reports as they are (HTML included): lowercase hex only. */
+static bool hex_id(const char *s, bool empty_ok) {
+    size_t n = strlen(s);
+    if (n == 0) return empty_ok;
+    if (n != 64) return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return false;
+    return true;
+}
+
 static vt_status read_status(json_t *o, vt_status *out, vt_error *err) {
     const char *s = json_string_value(json_object_get(o, "status"));
     for (int k = VT_OK; s && k <= VT_EINTERNAL; k++)
@@ -125,6 +135,8 @@ static vt_status read_all(json_t *j, vt_verify_result *r, vt_error *err) {
         (st = get_str(j, "rule", r->rule, sizeof r->rule, true, err)) ||
         (st = get_str(j, "pin", r->pin, sizeof r->pin, true, err)) || (st = read_status(j, &r->status, err)))
         return st;
+    if (!hex_id(r->claim_id, false)) return bad(err, "id", "is not a 64-hex-digit claim id");
+    if (!hex_id(r->graph_id, true)) return bad(err, "graph", "is not a 64-hex-digit graph id");
     const char *v = json_string_value(json_object_get(j, "verdict"));
     if (v && !strcmp(v, "passed")) r->verdict = VT_VERDICT_PASSED;
     else if (v && !strcmp(v, "failed")) r->verdict = VT_VERDICT_FAILED;

@@ -574,6 +574,8 @@ TEST(result_json_hostile) {
         const char *path, *value, *frag;
     } cases[] = {
         {"id", "5", "'id' is not a string"},
+        {"id", "\"<script>\"", "'id' is not a 64-hex-digit claim id"},
+        {"graph", "\"0123456789ab<b>\"", "'graph' is not a 64-hex-digit graph id"},
         {"verdict", "\"maybe\"", "'verdict' is not passed"},
         {"verdict", "\"passed\"", "disagrees with exit_class"},
         {"exit_class", "9", "'exit_class' is not 0..3"},

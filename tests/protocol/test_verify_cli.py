@@ -168,8 +168,9 @@ def main():
     n, = con.execute("SELECT COUNT(*) FROM runs").fetchone()
     con.close()
     check(n == 8, f"--resume records only the claims checked again: {n} rows")
-    p = run("verify", db, *lim, "--results", rdb, "--resume", want=3)
+    p = run("verify", db, *lim, "--results", rdb, "--resume", "--report", f"{tmp}/resumed.html", want=3)
     check("[resumed: run " in p.stdout and "6 of them taken from earlier runs" in p.stdout, p.stdout)
+    check(open(f"{tmp}/resumed.html").read().count('class="resumed"') == 6, "HTML report marks resumed claims")
     v = json.loads(run("verify", db, "--json", *lim, "--results", rdb, "--resume", "--fuel", "1000000000000", want=3).stdout)
     check(all(c["resumed"] is None for c in v["claims"]), "other limits: nothing resumed")
     v = json.loads(run("verify", db, "--json", *lim, "--results", rdb, "--resume", "--claim", ids["bad_out"],
