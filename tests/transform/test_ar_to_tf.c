@@ -699,6 +699,50 @@ TEST(refuse_not_autoregressive) {
            VT_EUNSUPPORTED, "is not autoregressive: no buffer feeds a token back");
 }
 
+/* Two buffers each written from the other's row: no order computes them once the tokens are
+ * given, whichever is emitted first. */
+TEST(refuse_buffers_in_a_cycle) {
+    refuse("func.func public @main(%arg0: tensor<4x4xf32>) -> tensor<5xi32> {\n"
+           "  %c = stablehlo.constant dense<0> : tensor<i32>\n"
+           "  %z = stablehlo.constant dense<0> : tensor<5xi32>\n"
+           "  %f = stablehlo.constant dense<0.0> : tensor<4x4xf32>\n"
+           "  %0:4 = stablehlo.while(%i = %c, %t = %z, %a = %f, %b = %f) : tensor<i32>, tensor<5xi32>, tensor<4x4xf32>, tensor<4x4xf32>\n"
+           "   cond {\n"
+           "    %c4 = stablehlo.constant dense<4> : tensor<i32>\n"
+           "    %p = stablehlo.compare  LT, %i, %c4,  SIGNED : (tensor<i32>, tensor<i32>) -> tensor<i1>\n"
+           "    stablehlo.return %p : tensor<i1>\n"
+           "  } do {\n"
+           "    %c0 = stablehlo.constant dense<0> : tensor<i32>\n"
+           "    %1 = stablehlo.dynamic_slice %t, %i, sizes = [1] : (tensor<5xi32>, tensor<i32>) -> tensor<1xi32>\n"
+           "    %2 = stablehlo.reshape %1 : (tensor<1xi32>) -> tensor<i32>\n"
+           "    %x = stablehlo.dynamic_slice %arg0, %2, %c0, sizes = [1, 4] : (tensor<4x4xf32>, tensor<i32>, tensor<i32>) -> tensor<1x4xf32>\n"
+           "    %ra = stablehlo.dynamic_slice %a, %i, %c0, sizes = [1, 4] : (tensor<4x4xf32>, tensor<i32>, tensor<i32>) -> tensor<1x4xf32>\n"
+           "    %rb = stablehlo.dynamic_slice %b, %i, %c0, sizes = [1, 4] : (tensor<4x4xf32>, tensor<i32>, tensor<i32>) -> tensor<1x4xf32>\n"
+           "    %na = stablehlo.add %x, %rb : tensor<1x4xf32>\n"
+           "    %nb = stablehlo.add %x, %ra : tensor<1x4xf32>\n"
+           "    %a2 = stablehlo.dynamic_update_slice %a, %na, %i, %c0 : (tensor<4x4xf32>, tensor<1x4xf32>, tensor<i32>, tensor<i32>) -> tensor<4x4xf32>\n"
+           "    %b2 = stablehlo.dynamic_update_slice %b, %nb, %i, %c0 : (tensor<4x4xf32>, tensor<1x4xf32>, tensor<i32>, tensor<i32>) -> tensor<4x4xf32>\n"
+           "    %l = stablehlo.reshape %x : (tensor<1x4xf32>) -> tensor<4xf32>\n"
+           "    %io = stablehlo.iota dim = 0 : tensor<4xi32>\n"
+           "    %cm = stablehlo.constant dense<0xFF800000> : tensor<f32>\n"
+           "    %r:2 = stablehlo.reduce(%l init: %cm), (%io init: %c0) across dimensions = [0] : (tensor<4xf32>, tensor<4xi32>, tensor<f32>, tensor<i32>) -> (tensor<f32>, tensor<i32>)\n"
+           "     reducer(%u: tensor<f32>, %v: tensor<f32>) (%j: tensor<i32>, %k: tensor<i32>)  {\n"
+           "      %g = stablehlo.compare  GE, %u, %v,  FLOAT : (tensor<f32>, tensor<f32>) -> tensor<i1>\n"
+           "      %mx = stablehlo.select %g, %u, %v : tensor<i1>, tensor<f32>\n"
+           "      %ix = stablehlo.select %g, %j, %k : tensor<i1>, tensor<i32>\n"
+           "      stablehlo.return %mx, %ix : tensor<f32>, tensor<i32>\n"
+           "    }\n"
+           "    %tk = stablehlo.reshape %r#1 : (tensor<i32>) -> tensor<1xi32>\n"
+           "    %c1 = stablehlo.constant dense<1> : tensor<i32>\n"
+           "    %n = stablehlo.add %i, %c1 : tensor<i32>\n"
+           "    %t2 = stablehlo.dynamic_update_slice %t, %tk, %n : (tensor<5xi32>, tensor<1xi32>, tensor<i32>) -> tensor<5xi32>\n"
+           "    stablehlo.return %n, %t2, %a2, %b2 : tensor<i32>, tensor<5xi32>, tensor<4x4xf32>, tensor<4x4xf32>\n"
+           "  }\n"
+           "  return %0#1 : tensor<5xi32>\n"
+           "}\n",
+           VT_EUNSUPPORTED, "buffers of carries 2 and 3 depend on each other through the step");
+}
+
 TEST(refuse_no_while) {
     refuse("func.func public @main(%arg0: tensor<4xf32>) -> tensor<4xf32> {\n"
            "  %0 = stablehlo.add %arg0, %arg0 : tensor<4xf32>\n"
@@ -815,6 +859,7 @@ int main(void) {
     RUN(refuse_patterns);
     RUN(limits);
     RUN(refuse_not_autoregressive);
+    RUN(refuse_buffers_in_a_cycle);
     RUN(refuse_no_while);
     RUN(refuse_token_through_sort);
     return vt_test_finish();
