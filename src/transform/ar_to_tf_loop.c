@@ -242,19 +242,19 @@ static vt_status owners(ar_ctx *c, ar_carry *ca, size_t k, vt_error *err) {
     return VT_OK;
 }
 
-/* Which carries each body value depends on, as one bit set per flat value (words per value:
- * (ncarries + 63) / 64), computed in one forward pass over the flat values (operands always
- * precede their users). A seeded value (a carry's body argument or its write, verk > 0) stands
- * for that carry alone: dependence is not followed through it, as a backward search from the
- * written value stopping at every buffer version would not be. */
-static uint64_t *carry_deps(const ar_ctx *c, const int32_t *verk, size_t words) {
+/* Which seeded carries each body value depends on, as one bit set per flat value (bit bit[k]
+ * for carry k; `words` 64-bit words per value), computed in one forward pass over the flat values
+ * (operands always precede their users). A seeded value (a carry's body argument or its write,
+ * verk > 0) stands for that carry alone: dependence is not followed through it, as a backward
+ * search from the written value stopping at every buffer version would not be. */
+static uint64_t *carry_deps(const ar_ctx *c, const int32_t *verk, const int32_t *bit, size_t words) {
     uint64_t *d = calloc(c->nvals * words + 1, sizeof *d);
     if (!d) return NULL;
     for (size_t v = 0; v < c->nvals; v++) {
         uint64_t *dv = d + v * words;
         const ar_fval *fv = &c->vals[v];
         if (verk[v] > 0) {
-            size_t j = (size_t)verk[v] - 1;
+            size_t j = (size_t)bit[verk[v] - 1];
             dv[j / 64] |= (uint64_t)1 << (j % 64);
             continue;
         }
@@ -365,11 +365,8 @@ vt_status ar_analyze(ar_ctx *c, vt_error *err) {
     if ((s = ar_eval_tables(c, err))) return s;
     size_t n = c->ncarries;
     int32_t *verk = calloc(c->nvals, sizeof *verk);
-    bool *edges = calloc(n * n + 1, sizeof *edges);
-    if (!verk || !edges) {
-        free(verk), free(edges);
-        return vt_error_set(err, VT_ENOMEM, "ar-to-tf: out of memory");
-    }
+    bool *edges = NULL; /* [bit of k][bit of j]: written buffer k reads written buffer j */
+    if (!verk) return vt_error_set(err, VT_ENOMEM, "ar-to-tf: out of memory");
     for (size_t k = 0; k < n && !s; k++) {
         ar_carry *ca = &c->carries[k];
         if (ca->cls != AR_C_WRITTEN) continue;
@@ -386,16 +383,31 @@ vt_status ar_analyze(ar_ctx *c, vt_error *err) {
             vt_type_is_static(t))
             verk[ca->arg] = (int32_t)k + 1;
     }
-    size_t words = (n + 63) / 64, nfeed = 0;
-    uint64_t *deps = s ? NULL : carry_deps(c, verk, words);
-    if (!s && !deps) s = vt_error_set(err, VT_ENOMEM, "ar-to-tf: out of memory");
+    /* bits only for the seeded carries (the weights a loop carries along need none) */
+    int32_t *bit = malloc((n + 1) * sizeof *bit);
+    size_t nbits = 0, nfeed = 0;
+    if (!s && !bit) s = vt_error_set(err, VT_ENOMEM, "ar-to-tf: out of memory");
+    for (size_t k = 0; k < n && !s; k++) {
+        const ar_carry *ca = &c->carries[k];
+        bit[k] = ca->cls == AR_C_WRITTEN || verk[ca->arg] == (int32_t)k + 1 ? (int32_t)nbits++ : -1;
+    }
+    size_t words = (nbits + 63) / 64;
+    if (!s && words && c->nvals > AR_DEPS_MAX_WORDS / words)
+        s = vt_error_set(err, VT_ELIMIT, "ar-to-tf: loop %s: %zu values depending on %zu buffers need more than %d MiB to analyse",
+                         id, c->nvals, nbits, (int)(AR_DEPS_MAX_WORDS >> 17));
+    if (!s && nbits > 4096)
+        s = vt_error_set(err, VT_ELIMIT, "ar-to-tf: loop %s writes or feeds back %zu buffers (limit 4096)", id, nbits);
+    uint64_t *deps = s ? NULL : carry_deps(c, verk, bit, words);
+    if (!s && (!deps || !(edges = calloc(nbits * nbits + 1, sizeof *edges))))
+        s = vt_error_set(err, VT_ENOMEM, "ar-to-tf: out of memory");
     for (size_t k = 0; k < n && !s; k++) {
         ar_carry *ca = &c->carries[k];
         if (ca->cls != AR_C_WRITTEN) continue;
         const uint64_t *dk = deps + (size_t)ca->upd * words;
         for (size_t j = 0; j < n; j++)
-            edges[k * n + j] = j != k && c->carries[j].cls == AR_C_WRITTEN && has_bit(dk, j);
-        ca->feedback = has_bit(dk, k);
+            if (j != k && c->carries[j].cls == AR_C_WRITTEN)
+                edges[(size_t)bit[k] * nbits + (size_t)bit[j]] = has_bit(dk, (size_t)bit[j]);
+        ca->feedback = has_bit(dk, (size_t)bit[k]);
         nfeed += ca->feedback;
     }
     /* The remaining buffers must be computable in some order once the tokens are given: no
@@ -415,7 +427,7 @@ vt_status ar_analyze(ar_ctx *c, vt_error *err) {
             size_t u = (size_t)stack[--sp];
             for (size_t i = 0; i < nw && !s; i++) {
                 size_t j = (size_t)wl[i];
-                if (!edges[u * n + j]) continue;
+                if (!edges[(size_t)bit[u] * nbits + (size_t)bit[j]]) continue;
                 if (j == k)
                     s = vt_error_set(err, VT_EUNSUPPORTED,
                                      "not supported: loop %s: buffers of carries %zu and %zu depend on each other "
@@ -432,7 +444,7 @@ vt_status ar_analyze(ar_ctx *c, vt_error *err) {
         ar_carry *ca = &c->carries[k];
         if (ca->cls != AR_C_OTHER || verk[ca->arg] != (int32_t)k + 1) continue;
         const vt_type *t = c->vals[ca->arg].type;
-        bool self = has_bit(deps + (size_t)ca->ret * words, k);
+        bool self = has_bit(deps + (size_t)ca->ret * words, (size_t)bit[k]);
         ca->upd = ca->ret;
         const vt_op *bad = NULL;
         int dim = 0;
@@ -448,7 +460,7 @@ vt_status ar_analyze(ar_ctx *c, vt_error *err) {
             ca->upd = -1;
         }
     }
-    free(deps);
+    free(deps), free(bit);
     free(verk), free(edges);
     if (s) return s;
     if (!nfeed) {

@@ -1,8 +1,9 @@
 /* AR -> TF: values the emitter would otherwise build again for every layer: clones of one
  * source op on the same emitted operands (a function inlined once per layer shares its constants
  * and what is computed from them alone), broadcasts of one value to one shape (unbatched values
- * lifted to [S, ...], step masks widened to a cache's shape) and zero splats. Each is built once per insertion block and reused; the graph computes the
- * same values with fewer ops, and the transform builds and verifies fewer of them. */
+ * lifted to [S, ...], step masks widened to a cache's shape) and zero splats. Each is built once
+ * per insertion block and reused: the graph computes the same values with fewer ops, and the
+ * transform builds and verifies fewer of them. */
 #include "transform/ar_internal.h"
 
 #include <string.h>
