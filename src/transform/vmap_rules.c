@@ -283,6 +283,44 @@ static vt_attr *shifted_dims(ar_ctx *c, const vt_op *op, const char *name, bool 
     return vt_builder_attr_i64_array(c->b, v, n + 1);
 }
 
+/* scatter inside the step that is not a carry's write (a one-hot built with `.at[i].set`, a local
+ * table updated at a per-step position): inputs, indices and updates all gain the step dimension,
+ * which pairs up as a batching dimension of inputs and indices; the combiner is unchanged. */
+static vt_status scatter_rule(ar_ctx *c, const ar_fop *fo, vt_value **xs, const bool *bts, vt_error *err) {
+    const vt_op *op = fo->op;
+    size_t n = fo->noperands;
+    if (n < 3 || (n - 1) % 2) return refuse(c, op, "malformed scatter", err);
+    const vt_attr *dn = vt_op_attr(op, "scatter_dimension_numbers");
+    int64_t uwd[VT_MAX_RANK], iwd[VT_MAX_RANK], ibd[VT_MAX_RANK + 1], sibd[VT_MAX_RANK + 1], sdo[VT_MAX_RANK], ivd = 0;
+    size_t nuwd, niwd, nibd, nsibd, nsdo;
+    const vt_attr *iv = vt_attr_dict_get(dn, "index_vector_dim");
+    if (!dn || !ilist(vt_attr_dict_get(dn, "update_window_dims"), uwd, &nuwd) ||
+        !ilist(vt_attr_dict_get(dn, "inserted_window_dims"), iwd, &niwd) ||
+        !ilist(vt_attr_dict_get(dn, "input_batching_dims"), ibd + 1, &nibd) ||
+        !ilist(vt_attr_dict_get(dn, "scatter_indices_batching_dims"), sibd + 1, &nsibd) ||
+        !ilist(vt_attr_dict_get(dn, "scatter_dims_to_operand_dims"), sdo, &nsdo) || (iv && !vt_attr_as_i64(iv, &ivd)) ||
+        nibd >= VT_MAX_RANK || nsibd >= VT_MAX_RANK)
+        return refuse(c, op, "unreadable dimension numbers", err);
+    for (size_t i = 0; i < n; i++) xs[i] = ar_to_batched(c, xs[i], bts[i], c->vals[fo->operands[i]].type);
+    shift(uwd, nuwd, 1), shift(iwd, niwd, 1), shift(ibd + 1, nibd, 1), shift(sibd + 1, nsibd, 1), shift(sdo, nsdo, 1);
+    ibd[0] = sibd[0] = 0;
+    vt_builder *b = c->b;
+    vt_named_attr f[6] = {
+        {"update_window_dims", vt_builder_attr_int_list(b, uwd, nuwd)},
+        {"inserted_window_dims", vt_builder_attr_int_list(b, iwd, niwd)},
+        {"input_batching_dims", vt_builder_attr_int_list(b, ibd, nibd + 1)},
+        {"scatter_indices_batching_dims", vt_builder_attr_int_list(b, sibd, nsibd + 1)},
+        {"scatter_dims_to_operand_dims", vt_builder_attr_int_list(b, sdo, nsdo)},
+        {"index_vector_dim", vt_builder_attr_int(b, ivd + 1, VT_DTYPE_INVALID)},
+    };
+    vt_attr *nd = vt_builder_attr_dialect(b, "stablehlo", "scatter", f, 6);
+    if (!nd) return vt_builder_status(b, err);
+    vt_named_attr at[32];
+    if (op->nattrs > 31) return refuse(c, op, "too many attributes", err);
+    size_t nat = attrs_with(op, at, 32, "scatter_dimension_numbers", nd);
+    return generic_rule(c, fo, xs, at, nat, err);
+}
+
 /* reduce_window over [S, ...]: a window of 1 (no padding, stride and dilations 1) over the steps. */
 static vt_status reduce_window_rule(ar_ctx *c, const ar_fop *fo, vt_value **xs, const bool *bts, vt_error *err) {
     const vt_op *op = fo->op;
@@ -445,6 +483,8 @@ vt_status ar_vmap_op(ar_ctx *c, int32_t fi, vt_error *err) {
     }
     case VT_OP_REDUCE_WINDOW:
         return reduce_window_rule(c, fo, xs, bts, err);
+    case VT_OP_SCATTER:
+        return scatter_rule(c, fo, xs, bts, err);
     case VT_OP_WHILE:
         return refuse(c, op, "a loop nested in the step body", err);
     case VT_OP_CUSTOM_CALL: case VT_OP_IF: case VT_OP_CASE:

@@ -375,6 +375,13 @@ TEST(jax_window_sort) {
     check_jax("ar_window_sort.mlir", 9, 1e-6);
 }
 
+/* scatters inside the step that are not carry writes: a one-hot of the token (overwrite), a
+ * scatter-add at the token and the counter, and a constant table (no batched operand) */
+TEST(jax_scatter_onehot) {
+    check_jax("ar_scatter_onehot.mlir", 4, 1e-6);
+    check_jax("ar_scatter_onehot.mlir", 0, 1e-6);
+}
+
 /* A minimal decode loop with pieces to swap: (1) condition lines defining %1, (2) the token
  * block defining %7 : tensor<1xi32> from the logits %5, (3) the write defining %9, (4) what the
  * body returns for the float carry, (5) extra functions. */
@@ -854,6 +861,7 @@ int main(void) {
     RUN(jax_attn_cache);
     RUN(jax_ops);
     RUN(jax_window_sort);
+    RUN(jax_scatter_onehot);
     RUN(minimal_loop);
     RUN(second_loop);
     RUN(refuse_patterns);
