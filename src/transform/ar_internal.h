@@ -37,6 +37,12 @@ typedef struct ar_fop {
     uint32_t noperands;
     int32_t first_result;
     bool in_body;
+    /* An `if` / `case` in the step body is flattened into its branches (every branch runs) and
+     * one flat op per result that picks among them: op is the if/case, operands are its
+     * predicate / index then that result of each branch, and its one value is result
+     * branch_result of op. */
+    bool branch_select;
+    uint32_t branch_result;
 } ar_fop;
 
 /* A func.call that flattening inlined: used to recognise a sampler called on the logits. */

@@ -166,6 +166,71 @@ static vt_status flat_loop(ar_ctx *c, const vt_op *op, int32_t *map, vt_error *e
     return VT_OK;
 }
 
+/* Whether anything in the regions of op has effects that running a branch not taken would add
+ * (side-effect ops, custom calls, rng): *bad names the first. */
+static bool branch_effects(const vt_op *op, const vt_op **bad, int depth) {
+    if (depth > 64) return (*bad = op), true;
+    for (size_t r = 0; r < op->nregions; r++)
+        for (size_t bi = 0; bi < op->regions[r]->nblocks; bi++) {
+            const vt_block *b = op->regions[r]->blocks[bi];
+            for (size_t i = 0; i < b->nops; i++) {
+                const vt_op *in = b->ops[i];
+                const vt_op_info *info = vt_op_get_info(in);
+                if ((info->flags & (VT_OPF_SIDE_EFFECT | VT_OPF_COLLECTIVE)) || in->code == VT_OP_CUSTOM_CALL ||
+                    in->code == VT_OP_RNG || in->code == VT_OP_UNKNOWN)
+                    return (*bad = in), true;
+                if (branch_effects(in, bad, depth + 1)) return true;
+            }
+        }
+    return false;
+}
+
+/* An `if` / `case` in the step body without effects in its branches: every branch is flattened
+ * (their ops read the values around them directly), then one branch_select op per result picks
+ * the branch of each step. */
+static vt_status flat_branches(ar_ctx *c, const vt_op *op, int32_t *map, bool *stop, vt_error *err) {
+    char id[96];
+    size_t nb = op->nregions, nr = op->nresults;
+    if (op->noperands != 1 || nb < 1 || nb > 64 || (op->code == VT_OP_IF && nb != 2))
+        return vt_error_set(err, VT_EINPUT, "ar-to-tf: %s: malformed %s", ar_op_id(op, id, sizeof id), vt_op_name(op));
+    int32_t sel = -1;
+    vt_status s = lookup(c, map, op->operands[0], op, &sel, err);
+    int32_t *rets = s ? NULL : vt_arena_alloc(&c->arena, (nb * nr + 1) * sizeof *rets, 8, err);
+    if (!s && !rets) s = err ? err->code : VT_ENOMEM;
+    for (size_t b = 0; b < nb && !s; b++) {
+        const vt_region *rg = op->regions[b];
+        if (rg->nblocks != 1 || rg->blocks[0]->nargs)
+            return vt_error_set(err, VT_EUNSUPPORTED, "not supported: %s: branch %zu is not one block without arguments",
+                                ar_op_id(op, id, sizeof id), b);
+        for (size_t i = 0; i < nr; i++) rets[b * nr + i] = -1;
+        s = flat_block(c, rg->blocks[0], map, true, rets + b * nr, nr, stop, err);
+        for (size_t i = 0; i < nr && !s; i++)
+            if (rets[b * nr + i] < 0)
+                s = vt_error_set(err, VT_EINPUT, "ar-to-tf: %s: branch %zu returns no value %zu", ar_op_id(op, id, sizeof id),
+                                 b, i);
+    }
+    for (size_t i = 0; i < nr && !s; i++) {
+        if (!grow((void **)&c->ops, &c->capops, c->nops, sizeof *c->ops))
+            return vt_error_set(err, VT_ENOMEM, "ar-to-tf: out of memory");
+        int32_t fi = (int32_t)c->nops;
+        ar_fop *fo = &c->ops[c->nops++];
+        memset(fo, 0, sizeof *fo);
+        fo->op = op;
+        fo->in_body = true;
+        fo->branch_select = true;
+        fo->branch_result = (uint32_t)i;
+        fo->noperands = (uint32_t)(nb + 1);
+        if (!(fo->operands = vt_arena_alloc(&c->arena, (nb + 1) * sizeof(int32_t), 8, err))) return err ? err->code : VT_ENOMEM;
+        fo->operands[0] = sel;
+        for (size_t b = 0; b < nb; b++) fo->operands[1 + b] = rets[b * nr + i];
+        fo->first_result = (int32_t)c->nvals;
+        int32_t v = ar_new_val(c, op->results[i].type, AR_V_OP, fi, 0, true, err);
+        if (v < 0) return err->code;
+        map[op->results[i].id] = v + 1;
+    }
+    return s;
+}
+
 static vt_status flat_block(ar_ctx *c, const vt_block *blk, int32_t *map, bool in_body, int32_t *rets, size_t nrets,
                             bool *stop, vt_error *err) {
     vt_status s;
@@ -179,6 +244,13 @@ static vt_status flat_block(ar_ctx *c, const vt_block *blk, int32_t *map, bool i
         }
         if (op->code == VT_OP_FUNC_CALL) {
             if ((s = flat_call(c, op, map, in_body, stop, err)) || *stop) return s;
+            continue;
+        }
+        const vt_op *bad = NULL;
+        /* with effects in a branch, running every branch would change what the graph does: the op
+         * stays whole (dropped when dead; refused by the batching rules when it is live) */
+        if (in_body && (op->code == VT_OP_IF || op->code == VT_OP_CASE) && op->nresults && !branch_effects(op, &bad, 0)) {
+            if ((s = flat_branches(c, op, map, stop, err))) return s;
             continue;
         }
         if (op->code == VT_OP_WHILE && !in_body && !c->loop && c->skip_loops-- <= 0) {

@@ -328,6 +328,13 @@ static int32_t trace_token(const ar_ctx *c, int32_t v, int *dim, const vt_op **b
     if (fv->kind != AR_V_OP) return -1;
     const ar_fop *fo = &c->ops[fv->def];
     const vt_op *op = fo->op;
+    if (fo->branch_select) { /* the token of an if / case: from any branch */
+        for (uint32_t i = 1; i < fo->noperands; i++) {
+            int32_t r = trace_token(c, fo->operands[i], dim, bad, depth + 1, budget);
+            if (r >= 0) return r;
+        }
+        return -1;
+    }
     switch (op->code) {
     case VT_OP_REDUCE: {
         int64_t dims[VT_MAX_RANK];

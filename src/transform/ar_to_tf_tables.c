@@ -212,6 +212,32 @@ static vt_status carry_tabs(ar_ctx *c, vt_error *err) {
     return VT_OK;
 }
 
+/* A branch_select of small integers: at each step the row of the branch the step takes (an `if`
+ * takes branch 0 on true; a `case` index outside the branches takes the last one). */
+static vt_status branch_table(ar_ctx *c, const ar_fop *fo, vt_error *err) {
+    size_t S = (size_t)c->S, nb = fo->noperands - 1;
+    ar_fval *rv = &c->vals[fo->first_result];
+    const ar_fval *sel = &c->vals[fo->operands[0]];
+    int64_t n;
+    if (!small_int(rv->type, &n) || !sel->tab || sel->nelem != 1) return VT_OK;
+    bool dep = sel->stepdep;
+    for (size_t b = 0; b < nb; b++) {
+        const ar_fval *v = &c->vals[fo->operands[1 + b]];
+        if (!v->tab || (v->nelem != 1 && (int64_t)v->nelem != n)) return VT_OK;
+        dep |= v->stepdep;
+    }
+    int64_t *tab = vt_arena_alloc(&c->arena, S * (size_t)n * sizeof *tab, 8, err);
+    if (!tab) return err ? err->code : VT_ENOMEM;
+    for (size_t s = 0; s < S; s++) {
+        int64_t k = sel->tab[s];
+        size_t b = fo->op->code == VT_OP_IF ? (k ? 0 : 1) : k < 0 || (uint64_t)k >= nb ? nb - 1 : (size_t)k;
+        const ar_fval *v = &c->vals[fo->operands[1 + b]];
+        for (int64_t e = 0; e < n; e++) tab[s * (size_t)n + (size_t)e] = v->tab[s * v->nelem + (v->nelem == 1 ? 0 : (size_t)e)];
+    }
+    rv->tab = tab, rv->nelem = (uint32_t)n, rv->stepdep = dep;
+    return VT_OK;
+}
+
 vt_status ar_eval_tables(ar_ctx *c, vt_error *err) {
     size_t S = (size_t)c->S;
     bool carries_done = false;
@@ -224,6 +250,10 @@ vt_status ar_eval_tables(ar_ctx *c, vt_error *err) {
             carries_done = true;
         }
         int64_t n;
+        if (fo->branch_select) {
+            if ((st = branch_table(c, fo, err))) return st;
+            continue;
+        }
         if (op->nresults != 1 || !small_int(op->results[0].type, &n)) continue;
         ar_fval *rv = &c->vals[fo->first_result];
         if (op->code == VT_OP_CONSTANT || op->code == VT_OP_IOTA) {

@@ -366,14 +366,50 @@ static vt_status reduce_window_rule(ar_ctx *c, const ar_fop *fo, vt_value **xs, 
     return generic_rule(c, fo, xs, tmp.attrs, tmp.nattrs, err);
 }
 
+/* One result of an if / case flattened into its branches: select(pred, branch 0, branch 1) for
+ * an if; for a case, the last branch unless the index equals an earlier one (as the op does for
+ * an index outside the branches). A per-step predicate is widened to the result's shape. */
+static vt_status branch_select_rule(ar_ctx *c, const ar_fop *fo, vt_value **xs, const bool *bts, vt_error *err) {
+    const vt_op *op = fo->op;
+    vt_builder *b = c->b;
+    size_t nb = fo->noperands - 1;
+    const vt_type *rt = op->results[fo->branch_result].type;
+    vt_value *acc = xs[nb];
+    bool accb = bts[nb];
+    for (size_t k = nb - 1; k-- > 0;) {
+        vt_value *pred = xs[0];
+        if (op->code == VT_OP_CASE) {
+            vt_value *kv = vt_build_splat(b, xs[0]->type, (double)k);
+            pred = kv ? vt_build_compare(b, "EQ", xs[0], kv, NULL) : NULL;
+        }
+        bool ob = bts[0] || bts[1 + k] || accb;
+        vt_value *on = ob ? ar_to_batched(c, xs[1 + k], bts[1 + k], rt) : xs[1 + k];
+        vt_value *off = ob ? ar_to_batched(c, acc, accb, rt) : acc;
+        if (pred && bts[0] && rt->rank > 0) { /* [S] -> [S, shape] */
+            int64_t d0 = 0;
+            pred = ar_broadcast(c, pred, vt_builder_retype(b, ar_batched_type(c, rt), VT_I1), &d0, 1);
+        }
+        acc = pred && on && off ? vt_build_select(b, pred, on, off) : NULL;
+        if (!acc) return vt_builder_status(b, err) ? err->code : vt_error_set(err, VT_ENOMEM, "ar-to-tf: out of memory");
+        accb = ob;
+    }
+    ar_set_result(c, fo, 0, acc, accb);
+    return VT_OK;
+}
+
 vt_status ar_vmap_op(ar_ctx *c, int32_t fi, vt_error *err) {
     const ar_fop *fo = &c->ops[fi];
     const vt_op *op = fo->op;
-    vt_value *xs[64];
-    bool bts[64];
-    if (fo->noperands > 64) return refuse(c, op, "more than 64 operands", err);
+    vt_value *xs[66];
+    bool bts[66];
+    if (fo->noperands > 65) return refuse(c, op, "more than 64 operands", err);
     bool any = false;
     vt_status s;
+    if (fo->branch_select) {
+        for (uint32_t i = 0; i < fo->noperands; i++)
+            if ((s = ar_get(c, fo->operands[i], &xs[i], &bts[i], err))) return s;
+        return branch_select_rule(c, fo, xs, bts, err);
+    }
     if (op->code == VT_OP_RESHAPE || op->code == VT_OP_TRANSPOSE || op->code == VT_OP_DOT_GENERAL) {
         bool handled = false;
         if ((s = ar_mv_try_op(c, fi, &handled, err)) || handled) return s;

@@ -382,6 +382,13 @@ TEST(jax_scatter_onehot) {
     check_jax("ar_scatter_onehot.mlir", 0, 1e-6);
 }
 
+/* lax.cond / lax.switch in the step (stablehlo.case on a converted predicate, an `if` on a
+ * predicate of the token returning two values, a three-way case on the counter whose last step
+ * is outside the branches): every branch runs batched and each step picks its own */
+TEST(jax_cond) {
+    for (int32_t start = 0; start < 10; start += 3) check_jax("ar_cond.mlir", start, 1e-6);
+}
+
 /* A minimal decode loop with pieces to swap: (1) condition lines defining %1, (2) the token
  * block defining %7 : tensor<1xi32> from the logits %5, (3) the write defining %9, (4) what the
  * body returns for the float carry, (5) extra functions. */
@@ -571,6 +578,24 @@ TEST(refuse_patterns) {
         CHECK(am != NULL);
         refuse_variant(cond_ok, tok, write_ok, "%iterArg_s", "", NULL, VT_EUNSUPPORTED,
                        "batching stablehlo.reduce_window at @main/3/1/7 over the loop's steps: initial value differs per step");
+    }
+    /* a case with a custom_call in a branch is not flattened (both branches would run): dead, it
+     * is dropped */
+    {
+        static const char side_case[] =
+            "    %cc = \"stablehlo.case\"(%c_2) ({\n"
+            "      %q = stablehlo.custom_call @side(%5) : (tensor<4xf32>) -> tensor<4xf32>\n"
+            "      stablehlo.return %q : tensor<4xf32>\n"
+            "    }, {\n"
+            "      stablehlo.return %5 : tensor<4xf32>\n"
+            "    }) : (tensor<i32>) -> tensor<4xf32>\n";
+        char tok[4096];
+        vt_error err;
+        snprintf(tok, sizeof tok, "%s%s", side_case, argmax_ok);
+        vt_module *dead = loop_variant(cond_ok, tok, write_ok, "%iterArg_s", ""), *out2 = NULL;
+        CHECK(dead && vt_xf_ar_to_tf(dead, NULL, &out2, NULL, &err) == VT_OK);
+        vt_module_free(out2);
+        vt_module_free(dead);
     }
     /* recursion in the step */
     refuse_variant(cond_ok,
@@ -862,6 +887,7 @@ int main(void) {
     RUN(jax_ops);
     RUN(jax_window_sort);
     RUN(jax_scatter_onehot);
+    RUN(jax_cond);
     RUN(minimal_loop);
     RUN(second_loop);
     RUN(refuse_patterns);
