@@ -43,6 +43,13 @@ typedef struct ar_fop {
      * branch_result of op. */
     bool branch_select;
     uint32_t branch_result;
+    /* Values an op kept whole reads inside its regions from around it (implicit capture, as JAX
+     * writes `case` branches): the source values and their flat values. They count as operands
+     * for dependence and liveness; a region may only capture values that are the same at every
+     * step. */
+    const vt_value **capv;
+    int32_t *captures;
+    uint32_t ncaptures;
 } ar_fop;
 
 /* A func.call that flattening inlined: used to recognise a sampler called on the logits. */
@@ -206,8 +213,12 @@ vt_value *ar_zeros(ar_ctx *c, const vt_type *t);
 /* x (batched or not) as a batched value of shape [S, shape of type t]. */
 vt_value *ar_to_batched(ar_ctx *c, vt_value *x, bool batched, const vt_type *t);
 const vt_type *ar_batched_type(ar_ctx *c, const vt_type *t);
-/* Clones the regions of src into dst (a built op with empty regions). */
-vt_status ar_clone_regions(ar_ctx *c, const vt_op *src, vt_op *dst, vt_error *err);
+/* The emitted values of flat op fo's captures (call before building the op, as it may emit);
+ * refused when one differs per step. *out: arena array of fo->ncaptures (NULL when none). */
+vt_status ar_region_captures(ar_ctx *c, const ar_fop *fo, vt_value ***out, vt_error *err);
+/* Clones the regions of fo's op into dst (a built op with empty regions); caps: its captures'
+ * emitted values (ar_region_captures). */
+vt_status ar_clone_regions(ar_ctx *c, const ar_fop *fo, vt_value *const *caps, vt_op *dst, vt_error *err);
 /* Clones an op whose operands are all unbatched. */
 vt_status ar_clone_plain(ar_ctx *c, int32_t fop, vt_value **ops, vt_error *err);
 

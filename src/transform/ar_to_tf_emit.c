@@ -169,8 +169,8 @@ static vt_status op_deps(live_ctx *L, int32_t fi, vt_error *err) {
             }
         }
     }
-    for (uint32_t i = 0; i < fo->noperands; i++) {
-        vt_status s = need(L, fo->operands[i], err);
+    for (uint32_t i = 0; i < fo->noperands + fo->ncaptures; i++) {
+        vt_status s = need(L, i < fo->noperands ? fo->operands[i] : fo->captures[i - fo->noperands], err);
         if (s) return s;
     }
     return VT_OK;

@@ -231,6 +231,69 @@ static vt_status flat_branches(ar_ctx *c, const vt_op *op, int32_t *map, bool *s
     return s;
 }
 
+/* Whether value v is defined inside the regions of op. */
+static bool defined_inside(const vt_value *v, const vt_op *op) {
+    const vt_block *b = v->def ? v->def->parent : v->block;
+    for (int depth = 0; b && depth < 256; depth++) {
+        const vt_region *r = b->parent;
+        const vt_op *po = r ? r->parent_op : NULL;
+        if (!po) return false;
+        if (po == op) return true;
+        b = po->parent;
+    }
+    return false;
+}
+
+static vt_status add_captures(ar_ctx *c, const vt_op *top, const vt_op *op, int32_t *map, const vt_value ***vals,
+                              size_t *n, size_t *cap, int depth, vt_error *err) {
+    char id[96];
+    if (depth > 64) return vt_error_set(err, VT_ELIMIT, "ar-to-tf: %s: regions nested deeper than 64", ar_op_id(top, id, sizeof id));
+    for (size_t r = 0; r < op->nregions; r++)
+        for (size_t bi = 0; bi < op->regions[r]->nblocks; bi++) {
+            const vt_block *b = op->regions[r]->blocks[bi];
+            for (size_t i = 0; i < b->nops; i++) {
+                const vt_op *in = b->ops[i];
+                for (size_t k = 0; k < in->noperands; k++) {
+                    const vt_value *v = in->operands[k];
+                    if (!v || defined_inside(v, top)) continue;
+                    size_t j = 0;
+                    while (j < *n && (*vals)[j] != v) j++;
+                    if (j < *n) continue;
+                    if (*n == *cap) {
+                        size_t nc = *cap ? *cap * 2 : 8;
+                        const vt_value **p = realloc((void *)*vals, nc * sizeof *p);
+                        if (!p) return vt_error_set(err, VT_ENOMEM, "ar-to-tf: out of memory");
+                        *vals = p, *cap = nc;
+                    }
+                    (*vals)[(*n)++] = v;
+                }
+                vt_status s = add_captures(c, top, in, map, vals, n, cap, depth + 1, err);
+                if (s) return s;
+            }
+        }
+    return VT_OK;
+}
+
+/* Records the values flat op fi's regions read from around it. */
+static vt_status flat_captures(ar_ctx *c, int32_t fi, int32_t *map, vt_error *err) {
+    const vt_op *op = c->ops[fi].op;
+    const vt_value **vals = NULL;
+    size_t n = 0, cap = 0;
+    vt_status s = add_captures(c, op, op, map, &vals, &n, &cap, 0, err);
+    if (!s && n) {
+        const vt_value **cv = vt_arena_alloc(&c->arena, n * sizeof *cv, 8, err);
+        int32_t *cf = cv ? vt_arena_alloc(&c->arena, n * sizeof *cf, 8, err) : NULL;
+        if (!cf) s = err ? err->code : VT_ENOMEM;
+        for (size_t i = 0; i < n && !s; i++) {
+            cv[i] = vals[i];
+            s = lookup(c, map, vals[i], op, &cf[i], err);
+        }
+        if (!s) c->ops[fi].capv = cv, c->ops[fi].captures = cf, c->ops[fi].ncaptures = (uint32_t)n;
+    }
+    free((void *)vals);
+    return s;
+}
+
 static vt_status flat_block(ar_ctx *c, const vt_block *blk, int32_t *map, bool in_body, int32_t *rets, size_t nrets,
                             bool *stop, vt_error *err) {
     vt_status s;
@@ -269,6 +332,7 @@ static vt_status flat_block(ar_ctx *c, const vt_block *blk, int32_t *map, bool i
             return err ? err->code : VT_ENOMEM;
         for (size_t k = 0; k < op->noperands; k++)
             if ((s = lookup(c, map, op->operands[k], op, &c->ops[fi].operands[k], err))) return s;
+        if (op->nregions && (s = flat_captures(c, fi, map, err))) return s;
         c->ops[fi].first_result = (int32_t)c->nvals;
         for (size_t r = 0; r < op->nresults; r++) {
             int32_t v = ar_new_val(c, op->results[r].type, AR_V_OP, fi, (uint32_t)r, in_body, err);

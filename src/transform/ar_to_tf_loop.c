@@ -260,8 +260,9 @@ static uint64_t *carry_deps(const ar_ctx *c, const int32_t *verk, const int32_t 
         }
         if (fv->kind != AR_V_OP || !fv->in_body) continue;
         const ar_fop *fo = &c->ops[fv->def];
-        for (uint32_t i = 0; i < fo->noperands; i++) {
-            const uint64_t *dop = d + (size_t)fo->operands[i] * words;
+        for (uint32_t i = 0; i < fo->noperands + fo->ncaptures; i++) {
+            int32_t o = i < fo->noperands ? fo->operands[i] : fo->captures[i - fo->noperands];
+            const uint64_t *dop = d + (size_t)o * words;
             for (size_t w = 0; w < words; w++) dv[w] |= dop[w];
         }
     }

@@ -91,9 +91,32 @@ static vt_status clone_regions_into(ar_ctx *c, const vt_op *src, vt_op *dst, vma
     return VT_OK;
 }
 
-vt_status ar_clone_regions(ar_ctx *c, const vt_op *src, vt_op *dst, vt_error *err) {
+vt_status ar_region_captures(ar_ctx *c, const ar_fop *fo, vt_value ***out, vt_error *err) {
+    *out = NULL;
+    if (!fo->ncaptures) return VT_OK;
+    vt_value **caps = vt_arena_alloc(&c->arena, fo->ncaptures * sizeof *caps, 8, err);
+    if (!caps) return err ? err->code : VT_ENOMEM;
+    for (uint32_t i = 0; i < fo->ncaptures; i++) {
+        bool bt = false;
+        vt_status s = ar_get(c, fo->captures[i], &caps[i], &bt, err);
+        if (s) return s;
+        if (bt) {
+            char id[96];
+            return vt_error_set(err, VT_EUNSUPPORTED,
+                                "not supported: %s at %s: a region reads a value from around it that differs per step",
+                                vt_op_name(fo->op), ar_op_id(fo->op, id, sizeof id));
+        }
+    }
+    *out = caps;
+    return VT_OK;
+}
+
+vt_status ar_clone_regions(ar_ctx *c, const ar_fop *fo, vt_value *const *caps, vt_op *dst, vt_error *err) {
     vmap_pairs pm = {0};
-    vt_status s = clone_regions_into(c, src, dst, &pm, err);
+    vt_status s = VT_OK;
+    for (uint32_t i = 0; i < fo->ncaptures && !s; i++)
+        if (!caps || !pairs_put(&pm, fo->capv[i], caps[i])) s = vt_error_set(err, VT_ENOMEM, "ar-to-tf: out of memory");
+    if (!s) s = clone_regions_into(c, fo->op, dst, &pm, err);
     free(pm.k), free(pm.v);
     return s;
 }
@@ -110,6 +133,9 @@ vt_status ar_clone_plain(ar_ctx *c, int32_t fi, vt_value **ops, vt_error *err) {
         }
         return VT_OK;
     }
+    vt_value **caps = NULL;
+    vt_status s = ar_region_captures(c, fo, &caps, err);
+    if (s) return s;
     const vt_type *rts[32] = {0}, **rtv = rts;
     if (op->nresults > 32 && !(rtv = malloc(op->nresults * sizeof *rtv)))
         return vt_error_set(err, VT_ENOMEM, "ar-to-tf: out of memory");
@@ -124,8 +150,7 @@ vt_status ar_clone_plain(ar_ctx *c, int32_t fi, vt_value **ops, vt_error *err) {
     if (rtv != rts) free(rtv);
     if (atv != ats) free(atv);
     if (!no) return vt_builder_status(c->b, err);
-    vt_status s = ar_clone_regions(c, op, no, err);
-    if (s) return s;
+    if ((s = ar_clone_regions(c, fo, caps, no, err))) return s;
     for (size_t k = 0; k < op->nresults; k++) {
         c->em[fo->first_result + (int32_t)k] = vt_builder_result(c->b, no, k);
         c->batched[fo->first_result + (int32_t)k] = false;

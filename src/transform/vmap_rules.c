@@ -254,6 +254,9 @@ static vt_status generic_rule(ar_ctx *c, const ar_fop *fo, vt_value **x, const v
     for (size_t i = 0; i < op->nresults; i++) rts[i] = ar_batched_type(c, op->results[i].type);
     vt_named_attr ats[32];
     if (nattrs > 32) return refuse(c, op, "too many attributes", err);
+    vt_value **caps = NULL;
+    vt_status s = ar_region_captures(c, fo, &caps, err);
+    if (s) return s;
     /* the attributes follow from the source op, so the same op on the same operands is shared */
     bool share = ar_shareable(op);
     vt_op *no = share ? ar_shared_find(c, op, x, fo->noperands, true) : NULL;
@@ -265,8 +268,7 @@ static vt_status generic_rule(ar_ctx *c, const ar_fop *fo, vt_value **x, const v
                      op->nregions);
     if (!no) return vt_builder_status(c->b, err);
     if (share) ar_shared_add(c, op, x, fo->noperands, true, no);
-    vt_status s = ar_clone_regions(c, op, no, err);
-    if (s) return s;
+    if ((s = ar_clone_regions(c, fo, caps, no, err))) return s;
     for (size_t i = 0; i < op->nresults; i++) ar_set_result(c, fo, i, vt_builder_result(c->b, no, i), true);
     return VT_OK;
 }

@@ -384,7 +384,8 @@ TEST(jax_scatter_onehot) {
 
 /* lax.cond / lax.switch in the step (stablehlo.case on a converted predicate, an `if` on a
  * predicate of the token returning two values, a three-way case on the counter whose last step
- * is outside the branches): every branch runs batched and each step picks its own */
+ * is outside the branches): every branch runs batched and each step picks its own. Before the
+ * loop, a case on the start token whose branches capture a weight is copied whole. */
 TEST(jax_cond) {
     for (int32_t start = 0; start < 10; start += 3) check_jax("ar_cond.mlir", start, 1e-6);
 }
@@ -596,6 +597,11 @@ TEST(refuse_patterns) {
         CHECK(dead && vt_xf_ar_to_tf(dead, NULL, &out2, NULL, &err) == VT_OK);
         vt_module_free(out2);
         vt_module_free(dead);
+        /* live, it stays whole, and its branch reads the step's logits: refused */
+        const char *red = strstr(argmax_ok, "(%5 init");
+        snprintf(tok, sizeof tok, "%s%.*s%%cc%s", side_case, (int)(red + 1 - argmax_ok), argmax_ok, red + 3);
+        refuse_variant(cond_ok, tok, write_ok, "%iterArg_s", "", NULL, VT_EUNSUPPORTED,
+                       "stablehlo.case at @main/3/1/6: a region reads a value from around it that differs per step");
     }
     /* recursion in the step */
     refuse_variant(cond_ok,

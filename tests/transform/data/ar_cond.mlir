@@ -11,6 +11,16 @@ module @jit_ar_cond attributes {mhlo.num_partitions = 1 : i32, mhlo.num_replicas
     %c_2 = stablehlo.constant dense<0> : tensor<i32>
     %cst_3 = stablehlo.constant dense<0.000000e+00> : tensor<4x10xf32>
     %c_4 = stablehlo.constant dense<0> : tensor<i32>
+    %k5 = stablehlo.constant dense<5> : tensor<i32>
+    %big = stablehlo.compare  GT, %arg0, %k5,  SIGNED : (tensor<i32>, tensor<i32>) -> tensor<i1>
+    %bigi = stablehlo.convert %big : (tensor<i1>) -> tensor<i32>
+    %wout = "stablehlo.case"(%bigi) ({
+      stablehlo.return %cst_0 : tensor<8x10xf32>
+    }, {
+      %two = stablehlo.constant dense<2.000000e+00> : tensor<8x10xf32>
+      %w2 = stablehlo.multiply %cst_0, %two : tensor<8x10xf32>
+      stablehlo.return %w2 : tensor<8x10xf32>
+    }) : (tensor<i32>) -> tensor<8x10xf32>
     %1:3 = stablehlo.while(%iterArg_5 = %c_4, %iterArg_6 = %0, %iterArg_8 = %cst_3) : tensor<i32>, tensor<5xi32>, tensor<4x10xf32>
      cond {
       %c_9 = stablehlo.constant dense<4> : tensor<i32>
@@ -54,7 +64,7 @@ module @jit_ar_cond attributes {mhlo.num_partitions = 1 : i32, mhlo.num_replicas
       %ivb = stablehlo.broadcast_in_dim %ivf, dims = [] : (tensor<f32>) -> tensor<8xf32>
       %xs = stablehlo.add %sw, %ivb : tensor<8xf32>
       %c_22 = stablehlo.constant dense<1> : tensor<i32>
-      %l1 = stablehlo.dot_general %xs, %cst_0, contracting_dims = [0] x [0], precision = [DEFAULT, DEFAULT] : (tensor<8xf32>, tensor<8x10xf32>) -> tensor<10xf32>
+      %l1 = stablehlo.dot_general %xs, %wout, contracting_dims = [0] x [0], precision = [DEFAULT, DEFAULT] : (tensor<8xf32>, tensor<8x10xf32>) -> tensor<10xf32>
       %a1 = func.call @argmax(%l1) : (tensor<10xf32>) -> tensor<i32>
       %w0 = stablehlo.add %iterArg_5, %c_22 : tensor<i32>
       %w4 = stablehlo.broadcast_in_dim %w0, dims = [] : (tensor<i32>) -> tensor<1xi32>
