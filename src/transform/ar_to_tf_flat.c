@@ -259,6 +259,9 @@ static vt_status add_captures(ar_ctx *c, const vt_op *top, const vt_op *op, int3
                     size_t j = 0;
                     while (j < *n && (*vals)[j] != v) j++;
                     if (j < *n) continue;
+                    if (*n >= 4096)
+                        return vt_error_set(err, VT_ELIMIT, "ar-to-tf: %s: regions read more than 4096 values from around it",
+                                            ar_op_id(top, id, sizeof id));
                     if (*n == *cap) {
                         size_t nc = *cap ? *cap * 2 : 8;
                         const vt_value **p = realloc((void *)*vals, nc * sizeof *p);
