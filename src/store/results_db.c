@@ -159,6 +159,12 @@ vt_status vt_results_find_final(vt_results_db *r, const char *claim_id, vt_verif
                       : vt_error_set(&e, VT_EINPUT, "no result JSON");
     if (!st && strcmp(out->claim_id, claim_id) != 0) st = vt_error_set(&e, VT_EINPUT, "it is the result of claim %.12s", out->claim_id);
     if (!st && out->exit_class > 1) st = vt_error_set(&e, VT_EINPUT, "its result is not a verdict");
+    /* printed as it is: an RFC 3339 time and nothing else */
+    size_t atn = at ? strlen(at) : 0;
+    bool time_ok = atn >= 10 && atn < sizeof out->resumed_at;
+    for (size_t i = 0; time_ok && i < atn; i++)
+        time_ok = (at[i] >= '0' && at[i] <= '9') || strchr("-:.TZ", at[i]) != NULL;
+    if (!st && !time_ok) st = vt_error_set(&e, VT_EINPUT, "verified_at is not an RFC 3339 time");
     if (st) {
         vt_verify_result_free(out);
         memset(out, 0, sizeof *out);

@@ -187,6 +187,11 @@ def main():
         con.commit()
         p = run("verify", db, *lim, "--results", rdb, "--resume", want=2)
         check(f"run {bad_run} of claim {ids['bad_out'][:12]}" in p.stderr and frag in p.stderr, f"{frag}: {p.stderr}")
+    con.execute("UPDATE runs SET result_json = ?, verified_at = ? WHERE id = ?",
+                (json.dumps(dict(byid[ids["bad_out"]], resumed=None)), "2026\x1b[2J", bad_run))
+    con.commit()
+    p = run("verify", db, *lim, "--results", rdb, "--resume", want=2)
+    check("verified_at is not an RFC 3339 time" in p.stderr, f"escape in verified_at: {p.stderr}")
     con.close()
     # a results file from before the settings column: gains it, its runs are never resumed from
     old = f"{tmp}/old-results.sqlite"
