@@ -96,6 +96,19 @@ static int replay_small(void) {
     return 0;
 }
 
+/* Size of the transform's result: every op, regions included, and the constants among them. */
+typedef struct op_count {
+    size_t ops, constants;
+} op_count;
+
+static vt_status count_op(vt_op *op, void *user, vt_error *err) {
+    (void)err;
+    op_count *c = user;
+    c->ops++;
+    c->constants += op->code == VT_OP_CONSTANT;
+    return VT_OK;
+}
+
 int main(void) {
     const char *name = "transform_medium_ar_to_tf";
     if (!vt_bench_selected(name)) return replay_small();
@@ -132,6 +145,7 @@ int main(void) {
         return 1;
     }
     vt_ar_to_tf_info *info = malloc(sizeof *info);
+    op_count cnt = {0, 0};
     for (int r = 0; r < REPS; r++) {
         vt_module *out = NULL;
         double t0 = cpu_now();
@@ -141,12 +155,13 @@ int main(void) {
             fprintf(stderr, "bench_transform_artf: %s\n", err.msg);
             return 1;
         }
+        if (r == 0) vt_module_walk(out, count_op, &cnt, &err);
         vt_module_free(out);
     }
     double p = vt_bench_median(tp, REPS), x = vt_bench_median(tx, REPS);
-    char unit[128];
-    snprintf(unit, sizeof unit, "s (decode P=8 N=24, %zu bytes of text, %lld steps; parse %.4f s)", txt.len,
-             (long long)info->steps, p);
+    char unit[192];
+    snprintf(unit, sizeof unit, "s (decode P=8 N=24, %zu bytes of text, %lld steps; result %zu ops, %zu constants; parse %.4f s)",
+             txt.len, (long long)info->steps, cnt.ops, cnt.constants, p);
     vt_bench_print_ratio(name, x, unit, x / p, "parse_medium_decode");
     free(info);
     vt_module_free(src);

@@ -174,6 +174,9 @@ typedef struct vt_ar_to_tf_options {
     const char *entry;   /* NULL: vt_module_entry's choice */
     const char *name;    /* name of the new public function; NULL: "main" */
     uint64_t max_steps;  /* refuse loops with more steps (VT_ELIMIT); 0: 65536 */
+    /* memory for the loop analysis's dependence bits (body values x written / token buffers) and
+     * buffer-to-buffer edges; more is VT_ELIMIT. 0: 256 MiB */
+    uint64_t max_analysis_bytes;
 } vt_ar_to_tf_options;
 typedef struct vt_ar_to_tf_info {
     int64_t steps;                     /* S: iterations of the loop */

@@ -14,10 +14,9 @@ struct vt_arena_block {
 
 /* Freed blocks of the two standard sizes (64 KiB scratch, 256 KiB modules) are kept, up to a
  * process-wide limit, and handed to the next arena that needs a block of that size. A transform
- * builds megabytes of IR and frees it; given back to the kernel, every run faulted its pages in
- * again (about a fifth of the transform's time, as system time). Sanitizer builds start with no cache, so a
- * use after free of arena memory is caught; blocks a test caches there stay poisoned until
- * reused. */
+ * builds its whole result in arena blocks and frees them; given back to the kernel, the blocks'
+ * pages were faulted in again on every run. Sanitizer builds start with no cache, so a use after
+ * free of arena memory is caught; blocks a test caches there stay poisoned until reused. */
 #if defined(__SANITIZE_ADDRESS__)
 #define VT_ASAN 1
 #elif defined(__has_feature)

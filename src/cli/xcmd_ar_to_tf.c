@@ -7,7 +7,7 @@
 
 static const char help_text[] =
     "usage: veritor transform ar-to-tf FILE [--entry NAME] [--name F] [--max-steps N] -o OUT.mlir\n"
-    "                                  [--id-map MAP.json] [--explain]\n"
+    "                                  [--max-analysis-bytes N] [--id-map MAP.json] [--explain]\n"
     "\n"
     "Finds the decode loop (the first autoregressive stablehlo.while the entry reaches, calls\n"
     "followed) and emits one public function that computes every step at once from the given\n"
@@ -22,6 +22,8 @@ static const char help_text[] =
     "  --entry NAME     the function holding the loop (default: main / the only public one)\n"
     "  --name F         name of the new public function (default: main)\n"
     "  --max-steps N    refuse loops with more iterations (default 65536; exit 3)\n"
+    "  --max-analysis-bytes N\n"
+    "                   memory the loop analysis may use (default 256 MiB; exit 3)\n"
     "  --explain        print the signature mapping (steps, arguments, results) to stderr\n"
     "  -o, --output F   write the result to F atomically (default: stdout)\n"
     "  --id-map F       write {new op id: {op, id, origin, callsite}} as JSON to F\n"
@@ -30,7 +32,7 @@ static const char help_text[] =
     "Exit status: 0 ok; 2 bad input, usage or an unsupported loop; 3 a limit was hit.\n";
 
 int vt_xcmd_ar_to_tf(int argc, char **argv) {
-    static const char *const vopts[] = {"--name", "--max-steps", NULL};
+    static const char *const vopts[] = {"--name", "--max-steps", "--max-analysis-bytes", NULL};
     static const char *const fopts[] = {"--explain", NULL};
     vt_xcmd_args a;
     int rc = vt_xcmd_parse(argc, argv, help_text, vopts, fopts, &a);
@@ -39,6 +41,9 @@ int vt_xcmd_ar_to_tf(int argc, char **argv) {
     const char *ms = vt_xcmd_extra(&a, "--max-steps");
     if (ms && (!vt_cli_parse_u64(ms, &o.max_steps) || o.max_steps == 0))
         return vt_cli_usage("transform ar-to-tf", "--max-steps wants a positive integer, not '%s'", ms);
+    const char *mb = vt_xcmd_extra(&a, "--max-analysis-bytes");
+    if (mb && (!vt_cli_parse_u64(mb, &o.max_analysis_bytes) || o.max_analysis_bytes == 0))
+        return vt_cli_usage("transform ar-to-tf", "--max-analysis-bytes wants a positive integer, not '%s'", mb);
     vt_error err;
     vt_error_clear(&err);
     vt_module *src = NULL, *out = NULL;

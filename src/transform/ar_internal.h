@@ -10,9 +10,6 @@
 /* Index values (positions, slice starts) are tracked per step only while they stay this small. */
 #define AR_TAB_MAX_ELEMS 16
 #define AR_MAX_CALL_DEPTH 64
-/* The loop analysis keeps one bit per (body value, written or token buffer): at most 2^25
- * 64-bit words (256 MiB). */
-#define AR_DEPS_MAX_WORDS ((size_t)1 << 25)
 
 /* A flat value: a source value in one call context. */
 typedef enum ar_vkind { AR_V_ARG, AR_V_OP, AR_V_CARRY, AR_V_LOOP_RESULT } ar_vkind;
@@ -118,6 +115,7 @@ typedef struct ar_ctx {
     size_t ncarries;
     int64_t S;                  /* number of steps */
     uint64_t max_steps;
+    uint64_t max_analysis_bytes; /* dependence bits and buffer edges of ar_analyze */
     /* emission state */
     vt_builder *b;
     vt_value **em;              /* per flat value: emitted value */

@@ -685,6 +685,7 @@ vt_status vt_xf_ar_to_tf(const vt_module *src, const vt_ar_to_tf_options *opt, v
         c.entry = entry;
         c.skip_loops = skip;
         c.max_steps = opt && opt->max_steps ? opt->max_steps : (1u << 16);
+        c.max_analysis_bytes = opt && opt->max_analysis_bytes ? opt->max_analysis_bytes : (uint64_t)256 << 20;
         vt_arena_init(&c.arena, 0);
         s = ar_flatten(&c, err);
         if (!s) s = ar_analyze(&c, err);

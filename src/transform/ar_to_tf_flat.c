@@ -78,6 +78,23 @@ static vt_status lookup(ar_ctx *c, const int32_t *map, const vt_value *v, const 
 static vt_status flat_block(ar_ctx *c, const vt_block *blk, int32_t *map, bool in_body, int32_t *rets, size_t nrets,
                             bool *stop, vt_error *err);
 
+/* Appends a flat op for op with room for noperands flat operands; its index, or -1 (err set). */
+static int32_t new_fop(ar_ctx *c, const vt_op *op, bool in_body, size_t noperands, vt_error *err) {
+    if (c->nops >= INT32_MAX - 1 || !grow((void **)&c->ops, &c->capops, c->nops, sizeof *c->ops)) {
+        vt_error_set(err, VT_ENOMEM, "ar-to-tf: out of memory");
+        return -1;
+    }
+    int32_t *operands = noperands ? vt_arena_alloc(&c->arena, noperands * sizeof *operands, 8, err) : NULL;
+    if (noperands && !operands) return -1;
+    ar_fop *fo = &c->ops[c->nops];
+    memset(fo, 0, sizeof *fo);
+    fo->op = op;
+    fo->in_body = in_body;
+    fo->noperands = (uint32_t)noperands;
+    fo->operands = operands;
+    return (int32_t)c->nops++;
+}
+
 static vt_status flat_call(ar_ctx *c, const vt_op *op, int32_t *map, bool in_body, bool *stop, vt_error *err) {
     char id[96];
     const char *name = vt_op_callee(op);
@@ -210,17 +227,11 @@ static vt_status flat_branches(ar_ctx *c, const vt_op *op, int32_t *map, bool *s
                                  b, i);
     }
     for (size_t i = 0; i < nr && !s; i++) {
-        if (!grow((void **)&c->ops, &c->capops, c->nops, sizeof *c->ops))
-            return vt_error_set(err, VT_ENOMEM, "ar-to-tf: out of memory");
-        int32_t fi = (int32_t)c->nops;
-        ar_fop *fo = &c->ops[c->nops++];
-        memset(fo, 0, sizeof *fo);
-        fo->op = op;
-        fo->in_body = true;
+        int32_t fi = new_fop(c, op, true, nb + 1, err);
+        if (fi < 0) return err ? err->code : VT_ENOMEM;
+        ar_fop *fo = &c->ops[fi];
         fo->branch_select = true;
         fo->branch_result = (uint32_t)i;
-        fo->noperands = (uint32_t)(nb + 1);
-        if (!(fo->operands = vt_arena_alloc(&c->arena, (nb + 1) * sizeof(int32_t), 8, err))) return err ? err->code : VT_ENOMEM;
         fo->operands[0] = sel;
         for (size_t b = 0; b < nb; b++) fo->operands[1 + b] = rets[b * nr + i];
         fo->first_result = (int32_t)c->nvals;
@@ -323,16 +334,8 @@ static vt_status flat_block(ar_ctx *c, const vt_block *blk, int32_t *map, bool i
             *stop = true;
             return flat_loop(c, op, map, err);
         }
-        if (!grow((void **)&c->ops, &c->capops, c->nops, sizeof *c->ops))
-            return vt_error_set(err, VT_ENOMEM, "ar-to-tf: out of memory");
-        int32_t fi = (int32_t)c->nops;
-        ar_fop *fo = &c->ops[c->nops++];
-        memset(fo, 0, sizeof *fo);
-        fo->op = op;
-        fo->in_body = in_body;
-        fo->noperands = (uint32_t)op->noperands;
-        if (op->noperands && !(fo->operands = vt_arena_alloc(&c->arena, op->noperands * sizeof(int32_t), 8, err)))
-            return err ? err->code : VT_ENOMEM;
+        int32_t fi = new_fop(c, op, in_body, op->noperands, err);
+        if (fi < 0) return err ? err->code : VT_ENOMEM;
         for (size_t k = 0; k < op->noperands; k++)
             if ((s = lookup(c, map, op->operands[k], op, &c->ops[fi].operands[k], err))) return s;
         if (op->nregions && (s = flat_captures(c, fi, map, err))) return s;

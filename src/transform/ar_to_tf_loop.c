@@ -400,11 +400,13 @@ vt_status ar_analyze(ar_ctx *c, vt_error *err) {
         bit[k] = ca->cls == AR_C_WRITTEN || verk[ca->arg] == (int32_t)k + 1 ? (int32_t)nbits++ : -1;
     }
     size_t words = (nbits + 63) / 64;
-    if (!s && words && c->nvals > AR_DEPS_MAX_WORDS / words)
-        s = vt_error_set(err, VT_ELIMIT, "ar-to-tf: loop %s: %zu values depending on %zu buffers need more than %d MiB to analyse",
-                         id, c->nvals, nbits, (int)(AR_DEPS_MAX_WORDS >> 17));
-    if (!s && nbits > 4096)
-        s = vt_error_set(err, VT_ELIMIT, "ar-to-tf: loop %s writes or feeds back %zu buffers (limit 4096)", id, nbits);
+    /* bits per (value, buffer) and one byte per pair of buffers (nbits <= carries < 2^32) */
+    uint64_t edge_bytes = (uint64_t)nbits * nbits, lim = c->max_analysis_bytes;
+    if (!s && (edge_bytes > lim || (words && c->nvals > (lim - edge_bytes) / (words * 8))))
+        s = vt_error_set(err, VT_ELIMIT,
+                         "ar-to-tf: loop %s: %zu values depending on %zu written or token buffers need more than %llu "
+                         "bytes to analyse",
+                         id, c->nvals, nbits, (unsigned long long)c->max_analysis_bytes);
     uint64_t *deps = s ? NULL : carry_deps(c, verk, bit, words);
     if (!s && (!deps || !(edges = calloc(nbits * nbits + 1, sizeof *edges))))
         s = vt_error_set(err, VT_ENOMEM, "ar-to-tf: out of memory");

@@ -704,6 +704,45 @@ TEST(limits) {
            "  return %0#1 : tensor<5000xi32>\n"
            "}\n",
            VT_ELIMIT, "4000 steps x 5000 indexed cells of carry 1 exceed 2^24 mask entries");
+    /* a case whose branch reads 4097 values from around it */
+    size_t cap = 4097 * 160 + 1024, w = 0;
+    char *big = malloc(cap);
+    CHECK(big != NULL);
+    if (!big) return;
+    w += (size_t)snprintf(big + w, cap - w, "func.func public @main(%%i: tensor<i32>) -> tensor<f32> {\n");
+    for (int k = 0; k <= 4096; k++)
+        w += (size_t)snprintf(big + w, cap - w, "  %%c%d = stablehlo.constant dense<%d.0> : tensor<f32>\n", k, k);
+    w += (size_t)snprintf(big + w, cap - w, "  %%r = \"stablehlo.case\"(%%i) ({\n    %%s0 = stablehlo.negate %%c0 : tensor<f32>\n");
+    for (int k = 1; k <= 4096; k++)
+        w += (size_t)snprintf(big + w, cap - w, "    %%s%d = stablehlo.add %%s%d, %%c%d : tensor<f32>\n", k, k - 1, k);
+    w += (size_t)snprintf(big + w, cap - w,
+                          "    stablehlo.return %%s4096 : tensor<f32>\n  }) : (tensor<i32>) -> tensor<f32>\n"
+                          "  return %%r : tensor<f32>\n}\n");
+    CHECK(w < cap);
+    refuse(big, VT_ELIMIT, "@main/4097: regions read more than 4096 values from around it");
+    /* cases nested 70 deep, the innermost reading a value from the top (parsed past the parser's
+     * default depth limit) */
+    w = 0;
+    w += (size_t)snprintf(big + w, cap - w, "func.func public @main(%%i: tensor<i32>) -> tensor<f32> {\n"
+                                            "  %%c = stablehlo.constant dense<1.0> : tensor<f32>\n");
+    for (int k = 0; k < 70; k++)
+        w += (size_t)snprintf(big + w, cap - w, "  %%r%d = \"stablehlo.case\"(%%i) ({\n", k);
+    w += (size_t)snprintf(big + w, cap - w, "  stablehlo.return %%c : tensor<f32>\n");
+    for (int k = 69; k >= 0; k--)
+        w += (size_t)snprintf(big + w, cap - w, "  }) : (tensor<i32>) -> tensor<f32>\n  %s%%r%d : tensor<f32>\n",
+                              k ? "stablehlo.return " : "return ", k);
+    w += (size_t)snprintf(big + w, cap - w, "}\n");
+    vt_parse_limits pl;
+    vt_parse_limits_default(&pl);
+    pl.max_depth = 10000;
+    vt_parse_options po = {.limits = &pl};
+    vt_module *deep = NULL, *out = NULL;
+    vt_error err;
+    CHECK_EQ_INT(vt_parse_module(big, strlen(big), &po, &deep, &err), VT_OK);
+    if (deep) CHECK_ERR(vt_xf_ar_to_tf(deep, NULL, &out, NULL, &err), &err, VT_ELIMIT, "regions nested deeper than 64");
+    CHECK(out == NULL);
+    vt_module_free(deep);
+    free(big);
 }
 
 /* ---- refusals ----------------------------------------------------------------------------- */
